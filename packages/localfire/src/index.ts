@@ -1,0 +1,20 @@
+// localfire's public API. Named exports only, so API drift shows in review.
+export { LocalfireError, isLocalfireError, isRetryable, toLocalfireError, unreachable } from './errors.js';
+export type { ErrorKind, LocalfireErrorOptions } from './errors.js';
+export { field } from './schema/fields.js';
+export type { FieldKind, FieldSpec, FieldOptions, FieldsFor, KindType, MergePolicy } from './schema/fields.js';
+export { defineCollection, documentPath, collectionPath, RESERVED_FIELD_NAMES } from './schema/collection.js';
+export type { CollectionConfig, CollectionDef, EntityOf, FieldName, PathSegment } from './schema/collection.js';
+export type { EntitySchema, StandardSchemaV1 } from './schema/standard-schema.js';
+export type { SqliteDriver, SqlValue, RunResult } from './store/driver.js';
+export type { LocalStore, LocalStoreOptions } from './store/local-store.js';
+export type {
+  Aggregates, CreateInput, Direction, FieldFilter, LiveQuery, Patch, Query, Repository, RowMeta, Stored, SyncStatus, Transaction, Where,
+} from './store/types.js';
+export type {
+  CacheStats, FieldChange, OutboxEntry, OutboxState, OutboxStats, QuarantineEntry, RawRow, ServerTime, SyncStore, SyncTransaction,
+} from './store/sync-store.js';
+export type {
+  Checkpoint, ConnectionState, RemoteChange, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, WriteAck,
+} from './sync/remote.js';
+export { MAX_BATCH_WRITES } from './sync/remote.js';

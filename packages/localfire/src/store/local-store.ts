@@ -1,0 +1,41 @@
+/* Public shape of the local store. Implementation: ./create-local-store.ts */
+import type { CollectionDef } from '../schema/collection.js';
+import type { SqliteDriver } from './driver.js';
+import type { LiveQuery, Repository, Transaction } from './types.js';
+import type { SyncStore } from './sync-store.js';
+
+export interface LocalStoreOptions {
+  readonly driver: SqliteDriver;
+  /** Every collection the app uses. Tables, indexes and migrations derive from these. */
+  readonly collections: readonly CollectionDef<any>[];
+  /** Milliseconds since epoch. Inject for deterministic tests. Default `Date.now`. */
+  readonly clock?: () => number;
+  /** Client id generator. Default `crypto.randomUUID`. */
+  readonly newId?: () => string;
+}
+
+/**
+ * The local database: the single source of truth. All reads and writes of an app go
+ * through its repositories; the sync engine talks to it through `sync`.
+ */
+export interface LocalStore {
+  repo<T extends { id: string }>(collection: CollectionDef<T>): Repository<T>;
+  /**
+   * Runs `fn` in one local transaction (BEGIN IMMEDIATE … COMMIT). Writes made through
+   * `tx.repo(...)` commit together with their outbox entries, or not at all if `fn`
+   * throws. Live queries hear one emission per committed transaction. Other calls on the
+   * store wait until it ends.
+   */
+  transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
+  /**
+   * A live query over any reads: `read` runs in a read transaction; it re-runs after each
+   * committed transaction that touched a collection it read, and emits when its result
+   * changes (structural equality).
+   */
+  live<R>(read: (tx: Transaction) => Promise<R>): LiveQuery<R>;
+  /** The surface the sync engine uses: outbox, remote apply, checkpoints, quarantine. */
+  readonly sync: SyncStore;
+  readonly collections: readonly CollectionDef<any>[];
+  /** Closes the driver; pending live queries stop. Idempotent. */
+  close(): Promise<void>;
+}

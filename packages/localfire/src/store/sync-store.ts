@@ -1,0 +1,129 @@
+/*
+ * The store's surface for the sync engine. The store knows SQL; the engine knows policy
+ * (backoff, conflict resolution). Everything here runs in local transactions and notifies
+ * live queries once per committed transaction, like repository writes.
+ */
+import type { ErrorKind } from '../errors.js';
+import type { SyncStatus } from './types.js';
+
+/** Server time: microseconds since the epoch (Firestore's precision). */
+export type ServerTime = number;
+
+/** One field's change in an outbox entry, in local representation (dates as Date). */
+export type FieldChange =
+  /** Set the field to this value (`undefined` deletes an optional field). */
+  | { readonly op: 'set'; readonly value: unknown }
+  /** Add these strings to a `set` field: pushed as arrayUnion, replay-safe. */
+  | { readonly op: 'union'; readonly values: readonly string[] };
+
+export type OutboxState = 'pending' | 'failed';
+
+/**
+ * A local write waiting for the server. Written in the same transaction as the row it
+ * describes. Applying it twice has the same effect as once (set/merge of the changed
+ * fields, unions), so a replay after a crash or a lost acknowledgement is harmless.
+ */
+export interface OutboxEntry {
+  /** Local order: per document, entries are pushed in seq order. */
+  readonly seq: number;
+  /** Client-generated unique id of this write (logs, idempotency keys). */
+  readonly mutationId: string;
+  readonly collection: string;
+  readonly docId: string;
+  /** Full Firestore document path. */
+  readonly path: string;
+  /** `set` merges `fields` into the document (creating it); `delete` writes a tombstone. */
+  readonly op: 'set' | 'delete';
+  readonly fields: Readonly<Record<string, FieldChange>>;
+  /** Local ms when written. */
+  readonly createdAt: number;
+  readonly attempts: number;
+  readonly lastAttemptAt: number | null;
+  /** Local ms before which the entry is not ready (backoff). */
+  readonly nextAttemptAt: number;
+  readonly state: OutboxState;
+  readonly lastError: { readonly kind: ErrorKind; readonly message: string } | null;
+}
+
+/** A row as the engine sees it: field values in local representation plus bookkeeping. */
+export interface RawRow {
+  readonly id: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly syncStatus: SyncStatus;
+  readonly serverTime: ServerTime | null;
+  readonly deleted: boolean;
+}
+
+export interface QuarantineEntry {
+  readonly collection: string;
+  readonly path: string;
+  readonly reason: string;
+  /** The raw remote data, JSON-encoded as far as possible. */
+  readonly raw: unknown;
+  readonly at: number;
+}
+
+export interface OutboxStats {
+  readonly pending: number;
+  readonly failed: number;
+  /** Local ms of the oldest entry not yet acknowledged, or null. */
+  readonly oldestAt: number | null;
+}
+
+export interface CacheStats {
+  /** Live (non-deleted) rows per collection. */
+  readonly rows: Readonly<Record<string, number>>;
+  /** Database size from SQLite's page accounting (page_count * page_size). */
+  readonly bytes: number;
+}
+
+export interface SyncTransaction {
+  readRow(collection: string, id: string): Promise<RawRow | undefined>;
+  /** Fields with a change in a not-yet-acknowledged outbox entry for this document. */
+  pendingFields(collection: string, id: string): Promise<ReadonlySet<string>>;
+  /**
+   * Writes a row as the server has it (after conflict resolution), with no outbox entry.
+   * `data` holds every field. `syncStatus` is `synced` unless local edits remain pending.
+   */
+  writeRow(collection: string, row: { readonly id: string; readonly data: Readonly<Record<string, unknown>>; readonly serverTime: ServerTime; readonly deleted: boolean; readonly syncStatus: SyncStatus }): Promise<void>;
+  /** Removes a row for good (purged tombstone, left scope, eviction). Never touches the outbox. */
+  purgeRow(collection: string, id: string): Promise<void>;
+  /**
+   * The server acknowledged these entries: delete them; each document with no entry left
+   * becomes `synced` with the given server time (its retry count reset).
+   */
+  ack(acks: readonly { readonly seq: number; readonly serverTime: ServerTime }[]): Promise<void>;
+  /**
+   * An attempt failed. `nextAttemptAt` null means give up: the entry and its row become
+   * `failed` (kept, visible, retried only by `retryFailed`). Otherwise it stays pending.
+   */
+  recordFailure(seqs: readonly number[], failure: { readonly kind: ErrorKind; readonly message: string; readonly nextAttemptAt: number | null }): Promise<void>;
+  /** Moves failed entries (all, or these) back to pending, ready now, attempts reset. */
+  retryFailed(seqs?: readonly number[]): Promise<number>;
+  quarantine(entry: Omit<QuarantineEntry, 'at'>): Promise<void>;
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+}
+
+export interface SyncStore {
+  transaction<R>(fn: (tx: SyncTransaction) => Promise<R>): Promise<R>;
+  /**
+   * Outbox entries ready to push at `now`, in seq order, at most `limit`. An entry is held
+   * back while an earlier entry of the same document is not ready or failed (per-document
+   * order), but never holds back other documents.
+   */
+  readyWrites(now: number, limit: number): Promise<OutboxEntry[]>;
+  /** Every outbox entry (inspector), in seq order. */
+  listOutbox(): Promise<OutboxEntry[]>;
+  outboxStats(): Promise<OutboxStats>;
+  listQuarantine(limit?: number): Promise<QuarantineEntry[]>;
+  quarantineCount(): Promise<number>;
+  cacheStats(): Promise<CacheStats>;
+  /**
+   * Deletes synced rows of evictable collections (never a row with an outbox entry).
+   * Returns the number of rows removed per collection.
+   */
+  clearCache(): Promise<Readonly<Record<string, number>>>;
+  /** Earliest `nextAttemptAt` among pending entries not ready at `now`, for the push timer. */
+  nextWakeAt(now: number): Promise<number | null>;
+}

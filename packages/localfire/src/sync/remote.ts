@@ -1,0 +1,109 @@
+/*
+ * The remote port: what the sync engine needs from a backend. Owned by the sync layer,
+ * implemented by `localfire/firestore` (the real SDK) and `localfire/testing`'s in-memory
+ * remote. No `firebase` import here or anywhere under sync/.
+ */
+import type { LocalfireError } from '../errors.js';
+import type { FieldChange, ServerTime } from '../store/sync-store.js';
+
+/**
+ * One document write. Idempotent by construction: `set` merges exactly `fields` (unions as
+ * arrayUnion) and stamps `updatedAt` with the server time; `delete` writes a tombstone
+ * (`deleted: true`). Applying the same write twice leaves the same document (but for
+ * `updatedAt`).
+ */
+export interface RemoteWrite {
+  readonly mutationId: string;
+  readonly collection: string;
+  readonly id: string;
+  readonly path: string;
+  readonly op: 'set' | 'delete';
+  readonly fields: Readonly<Record<string, FieldChange>>;
+}
+
+/** The server's acknowledgement of one write. */
+export interface WriteAck {
+  readonly path: string;
+  readonly serverTime: ServerTime;
+}
+
+/** A decoded, validated remote document, field values in local representation. */
+export interface RemoteDoc {
+  readonly collection: string;
+  readonly id: string;
+  readonly path: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The document's server `updatedAt`. */
+  readonly serverTime: ServerTime;
+  /** Tombstone. */
+  readonly deleted: boolean;
+}
+
+/** Resume point: changes strictly after (serverTime, id) in that order. */
+export interface Checkpoint {
+  readonly serverTime: ServerTime;
+  readonly id: string;
+}
+
+export type RemoteChange =
+  | { readonly type: 'added' | 'modified'; readonly doc: RemoteDoc }
+  /** The document left the subscription's scope (or was hard-deleted on the server). */
+  | { readonly type: 'removed'; readonly collection: string; readonly id: string; readonly path: string }
+  /** A document that failed decoding or validation: to be quarantined, never applied. */
+  | { readonly type: 'invalid'; readonly collection: string; readonly id: string; readonly path: string; readonly error: LocalfireError; readonly raw: unknown };
+
+/** Equality / membership filters a subscription may use. */
+export type ScopeFilter =
+  | { readonly field: string; readonly op: '=='; readonly value: string | number | boolean }
+  | { readonly field: string; readonly op: 'array-contains'; readonly value: string }
+  /** Document id in a list (Firestore allows up to 30 per query; adapters split larger lists). */
+  | { readonly field: 'id'; readonly op: 'in'; readonly value: readonly string[] };
+
+/** A set of documents to keep in step: one collection under one parent path, filtered. */
+export interface RemoteScope {
+  readonly collection: string;
+  /** Values for the path's parent placeholders, e.g. `{ conversationId: 'c1' }`. */
+  readonly parents?: Readonly<Record<string, string>>;
+  readonly filters?: readonly ScopeFilter[];
+}
+
+export interface SubscriptionHandlers {
+  /**
+   * A batch of changes, in (serverTime, id) order, delivered after any previous batch was
+   * handled (the promise returned is awaited before the next delivery). `checkpoint` is the
+   * position after the batch; store it only once the batch is committed locally.
+   */
+  onChanges(changes: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> | void;
+  /** The subscription failed; it is closed and must be re-created (retryable errors) or reported. */
+  onError(error: LocalfireError): void;
+}
+
+export interface Subscription {
+  /** Stops delivery; no handler is called afterwards. Idempotent. */
+  close(): void;
+}
+
+export type ConnectionState = 'online' | 'offline';
+
+export interface RemotePort {
+  /**
+   * Commits up to 500 writes atomically. Resolves with one ack per write, in order.
+   * Rejects with a LocalfireError (`offline`, `permission-denied`, `invalid-data`, …);
+   * honours `signal` (rejects `aborted`), so a push can have a deadline.
+   */
+  write(writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]>;
+  /**
+   * Keeps `scope` in step: first every document changed after `from` (all, when null),
+   * then realtime changes. Never throws from inside the stream: malformed documents arrive
+   * as `invalid` changes.
+   */
+  subscribe(scope: RemoteScope, from: Checkpoint | null, handlers: SubscriptionHandlers): Subscription;
+  /** The remote's view of connectivity; listener called on each change. */
+  onConnectionChange(listener: (state: ConnectionState) => void): () => void;
+  readonly connectionState: ConnectionState;
+  /** Releases every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Firestore's batch limit. */
+export const MAX_BATCH_WRITES = 500;
