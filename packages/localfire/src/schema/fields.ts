@@ -70,6 +70,7 @@ export type KindsFor<V> = [V] extends [Date]
           ? 'set' | 'json'
           : 'json';
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- `{} extends Pick<T, K>` is the idiom for "K is optional"
 type IsOptional<T, K extends keyof T> = undefined extends T[K] ? true : {} extends Pick<T, K> ? true : false;
 
 /**
