@@ -1,0 +1,130 @@
+import { LocalfireError } from 'localfire';
+import type { LiveQuery, Query, Repository, Transaction } from 'localfire';
+import { conversations } from '../collections/conversations.js';
+import { messages } from '../collections/messages.js';
+import type { MessageEntity } from '../collections/messages.js';
+import { toMessage } from '../domain/message.js';
+import type { Message } from '../domain/message.js';
+import { createDomainCrud } from './domain-crud.js';
+import type { DomainRepository } from './domain-crud.js';
+import { requireConversation, requirePositiveLimit, writeLastMessage } from './last-message.js';
+import { resolveOptions } from './options.js';
+import type { ChatRepositoryOptions } from './options.js';
+
+export interface SendMessageInput {
+  readonly conversationId: string;
+  readonly text: string;
+  readonly senderId: string;
+  readonly senderName: string;
+}
+
+/**
+ * Messages of conversations, read from and written to the local store only. Lists are
+ * ordered by (timestamp, id) ascending: oldest first, ties broken by id, so the order is
+ * total and paging never skips or repeats a message.
+ */
+export interface MessageRepository extends DomainRepository<Message, MessageEntity> {
+  /** The conversation's messages, live; with `limit`, only the latest `limit` (still oldest first). */
+  observeMessages(conversationId: string, options?: { readonly limit?: number }): LiveQuery<Message[]>;
+  /** The latest `limit` messages of the conversation, oldest first. */
+  getMessages(conversationId: string, limit: number): Promise<Message[]>;
+  /**
+   * The `limit` messages just before `before`, oldest first. Given a `Message` (the oldest
+   * one shown), paging uses the (timestamp, id) keyset: no gaps or repeats even when many
+   * messages share a timestamp. Given a `Date`, returns messages strictly older than it.
+   */
+  getMessagesBefore(conversationId: string, before: Date | Message, limit: number): Promise<Message[]>;
+  /**
+   * Writes the message (status `sending`, `readBy` = [sender]), its outbox entry and the
+   * conversation's last-message preview and activity time in ONE local transaction, and
+   * returns at once; the sync engine pushes it later.
+   * Throws `validation` for blank text, `not-found` for an unknown conversation and
+   * `precondition` when the sender is not a participant; then nothing is written.
+   */
+  sendMessage(input: SendMessageInput): Promise<Message>;
+  /** Adds `userId` to each message's `readBy` (a set union, synced as arrayUnion) in one transaction. Throws `not-found` (nothing written) if a message does not exist. */
+  markMessagesAsRead(messageIds: readonly string[], userId: string): Promise<void>;
+  /** Adds `userId` to each message's `deliveredTo`, like {@link markMessagesAsRead}. */
+  markMessagesAsDelivered(messageIds: readonly string[], userId: string): Promise<void>;
+}
+
+type ReceiptField = 'readBy' | 'deliveredTo';
+
+export function createMessageRepository(options: ChatRepositoryOptions): MessageRepository {
+  const { store, clock, newId } = resolveOptions(options);
+  const crud = createDomainCrud(store, messages, toMessage);
+  const repo = crud.repo;
+
+  const latest = async (r: Repository<MessageEntity>, conversationId: string, limit: number, extra: Partial<Query<MessageEntity>> = {}) => {
+    const rows = await r.query({ where: { conversationId }, orderBy: [['timestamp', 'desc']], limit, ...extra });
+    const out = new Array<Message>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[rows.length - 1 - i] = toMessage(rows[i]!);
+    return out;
+  };
+
+  const markReceipts = async (field: ReceiptField, messageIds: readonly string[], userId: string): Promise<void> => {
+    const ids = [...new Set(messageIds)];
+    if (ids.length === 0) return;
+    if (userId === '') throw new LocalfireError('validation', 'userId must not be empty');
+    await store.transaction(async (tx: Transaction) => {
+      const r = tx.repo(messages);
+      const rows = await r.query({ where: { id: { in: ids } } });
+      if (rows.length !== ids.length) {
+        const found = new Set(rows.map((row) => row.id));
+        const missing = ids.filter((id) => !found.has(id));
+        throw new LocalfireError('not-found', `messages not found: ${missing.join(', ')}`, { details: { missing } });
+      }
+      for (const row of rows) {
+        if (row[field].includes(userId)) continue;
+        await r.addToSet(row.id, field === 'readBy' ? { readBy: [userId] } : { deliveredTo: [userId] });
+      }
+    });
+  };
+
+  return {
+    ...crud,
+    observeMessages(conversationId, opts = {}) {
+      const { limit } = opts;
+      if (limit !== undefined) {
+        requirePositiveLimit(limit);
+        return store.live((tx) => latest(tx.repo(messages), conversationId, limit));
+      }
+      return store.live(async (tx) =>
+        (await tx.repo(messages).query({ where: { conversationId }, orderBy: [['timestamp', 'asc']] })).map(toMessage),
+      );
+    },
+    async getMessages(conversationId, limit) {
+      requirePositiveLimit(limit);
+      return latest(repo, conversationId, limit);
+    },
+    async getMessagesBefore(conversationId, before, limit) {
+      requirePositiveLimit(limit);
+      if (before instanceof Date) {
+        return latest(repo, conversationId, limit, { where: { conversationId, timestamp: { lt: before } } });
+      }
+      return latest(repo, conversationId, limit, { after: { id: before.id, timestamp: before.timestamp } });
+    },
+    async sendMessage(input) {
+      const { conversationId, text, senderId, senderName } = input;
+      if (text.trim() === '') throw new LocalfireError('validation', 'a message needs some text', { details: { conversationId } });
+      return store.transaction(async (tx) => {
+        const convRepo = tx.repo(conversations);
+        const conversation = await requireConversation(convRepo, conversationId);
+        if (!conversation.participantIds.includes(senderId)) {
+          throw new LocalfireError('precondition', `"${senderId}" is not a participant of conversation "${conversationId}"`, {
+            details: { conversationId, senderId },
+          });
+        }
+        const id = newId();
+        const timestamp = new Date(clock());
+        const row = await tx.repo(messages).create({
+          id, localId: id, conversationId, senderId, senderName, text, timestamp, readBy: [senderId], deliveredTo: [],
+        });
+        await writeLastMessage(convRepo, conversation, { text, senderId, senderName, timestamp });
+        return toMessage(row);
+      });
+    },
+    markMessagesAsRead: (messageIds, userId) => markReceipts('readBy', messageIds, userId),
+    markMessagesAsDelivered: (messageIds, userId) => markReceipts('deliveredTo', messageIds, userId),
+  };
+}
