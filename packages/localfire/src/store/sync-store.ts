@@ -126,4 +126,11 @@ export interface SyncStore {
   clearCache(): Promise<Readonly<Record<string, number>>>;
   /** Earliest `nextAttemptAt` among pending entries not ready at `now`, for the push timer. */
   nextWakeAt(now: number): Promise<number | null>;
+  /**
+   * `listener` runs after each committed transaction that changed the outbox (a local write
+   * added entries; `ack`, `recordFailure` or `retryFailed` changed some), never after a
+   * rollback. Called synchronously after COMMIT; it must not throw. Returns unsubscribe.
+   * The sync engine pushes on it (new local writes) and refreshes its status.
+   */
+  onOutboxChange(listener: () => void): () => void;
 }
