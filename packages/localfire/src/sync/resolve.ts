@@ -1,0 +1,161 @@
+/*
+ * The conflict resolver: a pure function from (local row, pending local fields, remote
+ * document) to the row to write. Field by field, per the collection's merge policies:
+ *
+ *   policy     field has a pending local edit        no pending local edit
+ *   lww        local value (no flicker back)         newest server version
+ *   server     newest server version                 newest server version
+ *   union      sorted local ∪ remote                 newest server version
+ *   immutable  first value seen stays                first value seen stays
+ *
+ * "Newest server version" compares the remote document's server time with the newest the
+ * row has seen (`local.serverTime`); on a tie the remote wins (it IS the server's state).
+ * Device clocks play no part. Hence a row with no pending fields ends exactly equal to the
+ * newest server document it received, whatever the order or duplication of deliveries.
+ * The tombstone flag follows the newest server version too, except that a pending local
+ * edit keeps a remotely deleted row alive until that edit is acknowledged, and a pending
+ * local delete keeps the row deleted.
+ *
+ * `immutable` assumes the server never changes the field (security rules): if it does, the
+ * local value stays and a conflict is reported.
+ */
+import type { CollectionDef } from '../schema/collection.js';
+import type { MergePolicy } from '../schema/fields.js';
+import type { RawRow, ServerTime } from '../store/sync-store.js';
+import type { SyncStatus } from '../store/types.js';
+import type { RemoteDoc } from './remote.js';
+import { sameValue } from './values.js';
+
+export interface ResolveInput {
+  readonly def: CollectionDef;
+  /** The local row, if any (tombstones included). */
+  readonly local: RawRow | undefined;
+  /** Fields with a local change the server has not acknowledged yet. */
+  readonly pendingFields: ReadonlySet<string>;
+  readonly remote: RemoteDoc;
+}
+
+/** The row to store: every field of the collection (absent optional fields omitted). */
+export interface ResolvedRow {
+  readonly id: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly serverTime: ServerTime;
+  readonly deleted: boolean;
+  readonly syncStatus: SyncStatus;
+}
+
+/** How one field's disagreement between a pending local edit and the server was settled. */
+export type ConflictResolution = 'kept-local' | 'took-remote' | 'merged';
+
+export interface FieldConflict {
+  readonly collection: string;
+  readonly id: string;
+  readonly field: string;
+  readonly policy: MergePolicy;
+  readonly resolution: ConflictResolution;
+}
+
+export interface Resolution {
+  readonly row: ResolvedRow;
+  /** Disagreements worth logging; empty when the remote simply updates the row. */
+  readonly conflicts: readonly FieldConflict[];
+  /** False when the row to write equals the local row (nothing to store). */
+  readonly changed: boolean;
+}
+
+/** Resolves one remote document against the local row. Pure and idempotent. */
+export function resolveRemote(input: ResolveInput): Resolution {
+  const { def, local, pendingFields, remote } = input;
+  const localPending = local !== undefined && (pendingFields.size > 0 || local.syncStatus === 'pending' || local.syncStatus === 'failed');
+  const remoteIsNewest = local?.serverTime == null || remote.serverTime >= local.serverTime;
+  const conflicts: FieldConflict[] = [];
+  const data: Record<string, unknown> = {};
+
+  for (const field of def.fieldNames) {
+    const policy = def.fields[field]?.merge ?? 'lww';
+    const localValue = local?.data[field];
+    const remoteValue = remote.data[field];
+    const newest = remoteIsNewest ? remoteValue : localValue;
+    let value: unknown;
+    if (local === undefined) {
+      value = remoteValue;
+    } else if (policy === 'immutable') {
+      value = localValue ?? remoteValue;
+      if (localValue !== undefined && remoteValue !== undefined && !sameValue(localValue, remoteValue)) {
+        conflicts.push({ collection: def.name, id: remote.id, field, policy, resolution: 'kept-local' });
+      }
+    } else if (!pendingFields.has(field)) {
+      value = newest;
+    } else {
+      value = resolvePending(policy, localValue, remoteValue, newest);
+      if (!sameValue(localValue, remoteValue)) {
+        conflicts.push({ collection: def.name, id: remote.id, field, policy, resolution: resolutionOf(policy) });
+      }
+    }
+    if (value !== undefined) data[field] = value;
+  }
+
+  const deleted = resolveDeleted(local, localPending, remoteIsNewest, remote.deleted);
+  const serverTime = Math.max(local?.serverTime ?? remote.serverTime, remote.serverTime);
+  const syncStatus: SyncStatus = !localPending || !local ? 'synced' : local.syncStatus === 'synced' ? 'pending' : local.syncStatus;
+  const row: ResolvedRow = { id: remote.id, data, serverTime, deleted, syncStatus };
+  return { row, conflicts, changed: !sameRow(local, row) };
+}
+
+function resolvePending(policy: MergePolicy, localValue: unknown, remoteValue: unknown, newest: unknown): unknown {
+  switch (policy) {
+    case 'lww':
+    case 'immutable':
+      return localValue;
+    case 'server':
+      return newest;
+    case 'union':
+      return unionSorted(localValue, remoteValue);
+  }
+}
+
+function resolutionOf(policy: MergePolicy): ConflictResolution {
+  switch (policy) {
+    case 'lww':
+    case 'immutable':
+      return 'kept-local';
+    case 'server':
+      return 'took-remote';
+    case 'union':
+      return 'merged';
+  }
+}
+
+function resolveDeleted(local: RawRow | undefined, localPending: boolean, remoteIsNewest: boolean, remoteDeleted: boolean): boolean {
+  if (local === undefined) return remoteDeleted;
+  if (localPending) return local.deleted;
+  return remoteIsNewest ? remoteDeleted : local.deleted;
+}
+
+/** Set union, sorted by code unit: the same result whatever order the versions arrive in. */
+export function unionSorted(a: unknown, b: unknown): string[] {
+  const out = new Set<string>();
+  for (const list of [a, b]) {
+    if (Array.isArray(list)) for (const v of list) if (typeof v === 'string') out.add(v);
+  }
+  return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+function sameRow(local: RawRow | undefined, row: ResolvedRow): boolean {
+  return (
+    local !== undefined &&
+    local.deleted === row.deleted &&
+    local.serverTime === row.serverTime &&
+    local.syncStatus === row.syncStatus &&
+    sameValue(local.data, row.data)
+  );
+}
+
+/**
+ * A `removed` change (the document left the subscription's scope or was hard-deleted):
+ * the row is purged unless a local change is still waiting for the server.
+ */
+export function shouldPurgeOnRemoval(local: RawRow | undefined, pendingFields: ReadonlySet<string>): boolean {
+  if (local === undefined) return false;
+  return pendingFields.size === 0 && local.syncStatus !== 'pending' && local.syncStatus !== 'failed';
+}

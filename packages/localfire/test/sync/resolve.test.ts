@@ -1,0 +1,213 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCollection, field } from '../../src/index.js';
+import type { RawRow, RemoteDoc } from '../../src/index.js';
+import { resolveRemote, shouldPurgeOnRemoval, unionSorted } from '../../src/sync/resolve.js';
+
+// Every merge policy in one collection.
+const things = defineCollection({
+  name: 'things',
+  path: 'things/{id}',
+  schema: z.object({
+    id: z.string(),
+    name: z.string(),
+    presence: z.string(),
+    tags: z.array(z.string()),
+    owner: z.string(),
+    note: z.string().optional(),
+  }),
+  fields: {
+    name: field.string(),
+    presence: field.string({ merge: 'server' }),
+    tags: field.set(),
+    owner: field.string({ merge: 'immutable' }),
+    note: field.string({ optional: true }),
+  },
+});
+
+const ID = 't1';
+const doc = (serverTime: number, data: Record<string, unknown>, deleted = false): RemoteDoc => ({
+  collection: 'things',
+  id: ID,
+  path: `things/${ID}`,
+  data: { owner: 'o', ...data },
+  serverTime,
+  deleted,
+});
+const synced = (serverTime: number, data: Record<string, unknown>, deleted = false): RawRow => ({
+  id: ID,
+  data: { owner: 'o', ...data },
+  syncStatus: 'synced',
+  serverTime,
+  deleted,
+});
+
+function applyAll(start: RawRow | undefined, pending: ReadonlySet<string>, docs: readonly RemoteDoc[]): RawRow | undefined {
+  let row = start;
+  for (const remote of docs) {
+    const r = resolveRemote({ def: things, local: row, pendingFields: pending, remote }).row;
+    row = { id: r.id, data: r.data, syncStatus: r.syncStatus, serverTime: r.serverTime, deleted: r.deleted };
+  }
+  return row;
+}
+
+// Remote versions of one document: distinct server times (the server assigns them), owner constant
+// (security rules keep immutable fields fixed).
+const letters = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+const versionsArb = fc
+  .uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 6 })
+  .chain((times) =>
+    fc.tuple(
+      ...times.map((t) =>
+        fc.record({
+          name: fc.string({ maxLength: 4 }),
+          presence: fc.constantFrom('online', 'away', 'offline'),
+          tags: fc.uniqueArray(letters, { maxLength: 4 }),
+          note: fc.option(fc.string({ maxLength: 3 }), { nil: undefined }),
+          deleted: fc.boolean(),
+        }).map(({ deleted, note, ...rest }) => doc(t, note === undefined ? rest : { ...rest, note }, deleted)),
+      ),
+    ),
+  );
+/** A delivery order of the versions: a permutation, with some delivered more than once. */
+const deliveriesArb = (versions: readonly RemoteDoc[]) =>
+  fc.tuple(fc.shuffledSubarray([...versions], { minLength: versions.length, maxLength: versions.length }), fc.array(fc.constantFrom(...versions), { maxLength: 4 }), fc.nat())
+    .map(([perm, dups, at]) => {
+      const out = [...perm];
+      for (const d of dups) out.splice(at % (out.length + 1), 0, d);
+      return out;
+    });
+const pendingArb = fc.subarray(['name', 'presence', 'tags', 'owner', 'note']).map((a) => new Set(a));
+const localEditArb = fc.record({ name: fc.string({ maxLength: 4 }), presence: fc.constant('mine'), tags: fc.uniqueArray(letters, { maxLength: 3 }), note: fc.constant('local') });
+const newest = (versions: readonly RemoteDoc[]) => versions.reduce((a, b) => (b.serverTime > a.serverTime ? b : a));
+
+describe('resolveRemote: properties', () => {
+  it('with no pending edit, any order and duplication of deliveries ends exactly equal to the newest server document', () => {
+    fc.assert(
+      fc.property(versionsArb.chain((v) => fc.tuple(fc.constant(v), deliveriesArb(v), deliveriesArb(v))), ([versions, order1, order2]) => {
+        const a = applyAll(undefined, new Set(), order1);
+        const b = applyAll(undefined, new Set(), order2);
+        const top = newest(versions);
+        expect(a).toEqual(b);
+        expect(a).toEqual({ id: ID, data: top.data, syncStatus: 'synced', serverTime: top.serverTime, deleted: top.deleted });
+      }),
+    );
+  });
+
+  it('with pending local edits, any interleaving of the same remote changes converges to the same row', () => {
+    fc.assert(
+      fc.property(versionsArb.chain((v) => fc.tuple(fc.constant(v), deliveriesArb(v), deliveriesArb(v), pendingArb, localEditArb, fc.boolean())), ([_v, order1, order2, pending, edit, known]) => {
+        const local: RawRow = { id: ID, data: { owner: 'o', ...edit }, syncStatus: 'pending', serverTime: known ? 0 : null, deleted: false };
+        expect(applyAll(local, pending, order1)).toEqual(applyAll(local, pending, order2));
+      }),
+    );
+  });
+
+  it('a pending lww edit never flickers back to a server value, whatever arrives', () => {
+    fc.assert(
+      fc.property(versionsArb.chain((v) => fc.tuple(deliveriesArb(v), localEditArb)), ([order, edit]) => {
+        let row: RawRow | undefined = { id: ID, data: { owner: 'o', ...edit }, syncStatus: 'pending', serverTime: null, deleted: false };
+        for (const remote of order) {
+          row = applyAll(row, new Set(['name', 'tags']), [remote]);
+          expect(row?.data['name']).toBe(edit.name);
+          expect(row?.deleted).toBe(false);
+          expect(row?.syncStatus).toBe('pending');
+          for (const t of edit.tags) expect(row?.data['tags']).toContain(t);
+          for (const t of remote.data['tags'] as string[]) expect(row?.data['tags']).toContain(t);
+        }
+      }),
+    );
+  });
+
+  it('is idempotent: resolving the same remote document again changes nothing', () => {
+    fc.assert(
+      fc.property(versionsArb, pendingArb, localEditArb, fc.boolean(), (versions, somePending, edit, hasLocal) => {
+        const pending = hasLocal ? somePending : new Set<string>();
+        const local: RawRow | undefined = hasLocal ? { id: ID, data: { owner: 'o', ...edit }, syncStatus: pending.size > 0 ? 'pending' : 'synced', serverTime: 500_000, deleted: false } : undefined;
+        for (const remote of versions) {
+          const once = resolveRemote({ def: things, local, pendingFields: pending, remote });
+          const again = resolveRemote({ def: things, local: { ...once.row }, pendingFields: pending, remote });
+          expect(again.row).toEqual(once.row);
+          expect(again.changed).toBe(false);
+        }
+      }),
+    );
+  });
+});
+
+describe('resolveRemote: policies', () => {
+  it('lww: newer server time wins, an older snapshot is ignored, a tie goes to the remote', () => {
+    const local = synced(100, { name: 'local', presence: 'p', tags: [] });
+    const newer = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'remote', presence: 'p', tags: [] }) });
+    expect(newer.row.data['name']).toBe('remote');
+    expect(newer.row.serverTime).toBe(200);
+    const older = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(50, { name: 'old', presence: 'p', tags: [] }) });
+    expect(older.row.data['name']).toBe('local');
+    expect(older.changed).toBe(false);
+    const tie = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(100, { name: 'tie', presence: 'p', tags: [] }) });
+    expect(tie.row.data['name']).toBe('tie');
+  });
+
+  it('lww: a pending local edit wins and is reported as a conflict', () => {
+    const local: RawRow = { ...synced(100, { name: 'mine', presence: 'p', tags: [] }), syncStatus: 'pending' };
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(['name']), remote: doc(200, { name: 'theirs', presence: 'q', tags: [] }) });
+    expect(r.row.data['name']).toBe('mine');
+    expect(r.row.data['presence']).toBe('q');
+    expect(r.row.syncStatus).toBe('pending');
+    expect(r.conflicts).toEqual([{ collection: 'things', id: ID, field: 'name', policy: 'lww', resolution: 'kept-local' }]);
+  });
+
+  it('server: the newest server value wins even over a pending local edit', () => {
+    const local: RawRow = { ...synced(100, { name: 'n', presence: 'mine', tags: [] }), syncStatus: 'pending' };
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(['presence']), remote: doc(200, { name: 'n', presence: 'online', tags: [] }) });
+    expect(r.row.data['presence']).toBe('online');
+    expect(r.conflicts[0]?.resolution).toBe('took-remote');
+  });
+
+  it('union: a pending set merges as a sorted union; without pending edits the server list is taken as is', () => {
+    const local: RawRow = { ...synced(100, { name: 'n', presence: 'p', tags: ['z', 'a'] }), syncStatus: 'pending' };
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(['tags']), remote: doc(200, { name: 'n', presence: 'p', tags: ['m', 'a'] }) });
+    expect(r.row.data['tags']).toEqual(['a', 'm', 'z']);
+    const plain = resolveRemote({ def: things, local: synced(100, { name: 'n', presence: 'p', tags: ['z'] }), pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: ['m', 'a'] }) });
+    expect(plain.row.data['tags']).toEqual(['m', 'a']);
+    expect(unionSorted(['b', 'a'], ['c', 'b'])).toEqual(['a', 'b', 'c']);
+  });
+
+  it('immutable: the first value seen stays', () => {
+    const local = synced(100, { name: 'n', presence: 'p', tags: [], owner: 'first' });
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'second' }) });
+    expect(r.row.data['owner']).toBe('first');
+    expect(r.conflicts.map((c) => c.field)).toEqual(['owner']);
+  });
+
+  it('an absent optional field clears the local value when the server is newer', () => {
+    const local = synced(100, { name: 'n', presence: 'p', tags: [], note: 'x' });
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [] }) });
+    expect('note' in r.row.data).toBe(false);
+  });
+
+  it('tombstones: a newer remote delete tombstones the row, unless a local edit is pending', () => {
+    const local = synced(100, { name: 'n', presence: 'p', tags: [] });
+    expect(resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [] }, true) }).row.deleted).toBe(true);
+    const editing: RawRow = { ...local, syncStatus: 'pending' };
+    expect(resolveRemote({ def: things, local: editing, pendingFields: new Set(['name']), remote: doc(200, { name: 'n', presence: 'p', tags: [] }, true) }).row.deleted).toBe(false);
+    const deleting: RawRow = { ...local, deleted: true, syncStatus: 'pending' };
+    expect(resolveRemote({ def: things, local: deleting, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [] }) }).row.deleted).toBe(true);
+    const stale = synced(300, { name: 'n', presence: 'p', tags: [] }, true);
+    expect(resolveRemote({ def: things, local: stale, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [] }) }).row.deleted).toBe(true);
+  });
+
+  it('a failed local write keeps its value and its failed status', () => {
+    const local: RawRow = { ...synced(100, { name: 'mine', presence: 'p', tags: [] }), syncStatus: 'failed' };
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(['name']), remote: doc(200, { name: 'theirs', presence: 'p', tags: [] }) });
+    expect(r.row.data['name']).toBe('mine');
+    expect(r.row.syncStatus).toBe('failed');
+  });
+
+  it('removed: purge unless a local change is pending', () => {
+    expect(shouldPurgeOnRemoval(synced(1, {}), new Set())).toBe(true);
+    expect(shouldPurgeOnRemoval({ ...synced(1, {}), syncStatus: 'pending' }, new Set(['name']))).toBe(false);
+    expect(shouldPurgeOnRemoval(undefined, new Set())).toBe(false);
+  });
+});
