@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi } from 'vitest';
+import { createLocalStore } from 'localfire';
+import type { LiveQuery, LocalStore } from 'localfire';
+import { createNodeSqliteDriver } from 'localfire/node';
+import { chatCollections, createChatRepositories } from '../src/index.js';
+import type { ChatRepositories } from '../src/index.js';
+
+export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
+
+export interface ChatFixture extends ChatRepositories {
+  readonly store: LocalStore;
+  /** Current injected time (ms). */
+  now(): number;
+  /** Moves the injected clock forward. */
+  advance(ms?: number): void;
+  close(): Promise<void>;
+}
+
+/** An in-memory chat database with a manual clock and sequential ids (`<prefix>0001`, ...). */
+export async function openChat(options: { readonly filename?: string; readonly idPrefix?: string } = {}): Promise<ChatFixture> {
+  let now = T0;
+  let seq = 0;
+  const prefix = options.idPrefix ?? 'id';
+  const clock = () => now;
+  const newId = () => `${prefix}${String(++seq).padStart(4, '0')}`;
+  const store = await createLocalStore({
+    driver: createNodeSqliteDriver({ filename: options.filename ?? ':memory:' }),
+    collections: chatCollections,
+    clock,
+    newId,
+  });
+  return {
+    ...createChatRepositories({ store, clock, newId }),
+    store,
+    now: () => now,
+    advance: (ms = 1) => {
+      now += ms;
+    },
+    close: () => store.close(),
+  };
+}
+
+/** A temp directory for database files, removed by the returned cleanup. */
+export function tempDir(): { readonly dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-model-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Seeds users alice, bob and carol (and any extra uids). */
+export async function seedUsers(chat: ChatFixture, uids: readonly string[] = ['alice', 'bob', 'carol']): Promise<void> {
+  for (const uid of uids) {
+    await chat.users.create({ id: uid, email: `${uid}@example.com`, displayName: uid[0]!.toUpperCase() + uid.slice(1), isOnline: false });
+  }
+}
+
+export interface Recorder<T> {
+  readonly values: T[];
+  /** Waits until at least `n` values were received. */
+  waitForCount(n: number): Promise<void>;
+  /** Lets pending notifications run, so that an emission that should not happen would show. */
+  settle(): Promise<void>;
+  last(): T;
+  stop(): void;
+}
+
+/** Subscribes to a live query and records every emission. */
+export function record<T>(query: LiveQuery<T>): Recorder<T> {
+  const values: T[] = [];
+  const errors: unknown[] = [];
+  const stop = query.subscribe(
+    (v) => values.push(v),
+    (e) => errors.push(e),
+  );
+  return {
+    values,
+    async waitForCount(n) {
+      await vi.waitFor(
+        () => {
+          if (errors.length > 0) throw new Error(`live query failed: ${String(errors[0])}`);
+          if (values.length < n) throw new Error(`waiting for ${n} emissions, have ${values.length}`);
+        },
+        { timeout: 5000, interval: 2 },
+      );
+    },
+    async settle() {
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5));
+      if (errors.length > 0) throw new Error(`live query failed: ${String(errors[0])}`);
+    },
+    last() {
+      if (values.length === 0) throw new Error('no emission yet');
+      return values[values.length - 1] as T;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLocalfireError } from 'localfire';
+import { conversations, messages } from '../src/index.js';
+import type { Conversation } from '../src/index.js';
+import { openChat, record, seedUsers, T0 } from './helpers.js';
+import type { ChatFixture } from './helpers.js';
+
+describe('MessageRepository.sendMessage', () => {
+  let chat: ChatFixture;
+  let conv: Conversation;
+
+  beforeEach(async () => {
+    chat = await openChat();
+    await seedUsers(chat);
+    conv = await chat.conversations.createDirectConversation('alice', 'bob');
+    chat.advance(1000);
+  });
+  afterEach(() => chat.close());
+
+  it('returns the message as sending, with the sender in readBy and the injected time', async () => {
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi bob', senderId: 'alice', senderName: 'Alice' });
+    expect(msg).toMatchObject({
+      conversationId: conv.id,
+      senderId: 'alice',
+      senderName: 'Alice',
+      text: 'hi bob',
+      status: 'sending',
+      syncStatus: 'pending',
+      readBy: ['alice'],
+      deliveredTo: [],
+    });
+    expect(msg.timestamp).toEqual(new Date(T0 + 1000));
+    expect(msg.localId).toBe(msg.id);
+    expect(await chat.messages.read(msg.id)).toEqual(msg);
+  });
+
+  it('writes the message, the conversation preview and both outbox entries in one transaction', async () => {
+    const both = record(
+      chat.store.live(async (tx) => ({
+        count: await tx.repo(messages).count({ conversationId: conv.id }),
+        preview: (await tx.repo(conversations).read(conv.id))?.lastMessageText ?? null,
+      })),
+    );
+    await both.waitForCount(1);
+    expect(both.values[0]).toEqual({ count: 0, preview: null });
+    const outboxBefore = (await chat.store.sync.listOutbox()).length;
+
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hello', senderId: 'alice', senderName: 'Alice' });
+
+    await both.waitForCount(2);
+    await both.settle();
+    // One emission for the whole transaction: never a state with the message but no preview.
+    expect(both.values).toEqual([{ count: 0, preview: null }, { count: 1, preview: 'hello' }]);
+    both.stop();
+
+    const updated = await chat.conversations.read(conv.id);
+    expect(updated).toMatchObject({
+      lastMessageText: 'hello',
+      lastMessageSenderId: 'alice',
+      lastMessageSenderName: 'Alice',
+      lastMessageTimestamp: msg.timestamp,
+      lastActivityAt: msg.timestamp,
+    });
+    const outbox = (await chat.store.sync.listOutbox()).slice(outboxBefore);
+    expect(outbox.map((e) => [e.collection, e.docId])).toEqual(
+      expect.arrayContaining([
+        ['messages', msg.id],
+        ['conversations', conv.id],
+      ]),
+    );
+    expect(outbox).toHaveLength(2);
+    const messageEntry = outbox.find((e) => e.collection === 'messages')!;
+    expect(messageEntry.path).toBe(`conversations/${conv.id}/messages/${msg.id}`);
+    expect(messageEntry.fields.text).toEqual({ op: 'set', value: 'hello' });
+  });
+
+  it('never moves lastActivityAt back when the sender clock is behind', async () => {
+    await chat.conversations.update(conv.id, { lastActivityAt: new Date(T0 + 50_000) });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'late', senderId: 'bob', senderName: 'Bob' });
+    const updated = await chat.conversations.read(conv.id);
+    expect(updated?.lastActivityAt).toEqual(new Date(T0 + 50_000));
+    expect(updated?.lastMessageTimestamp).toEqual(msg.timestamp);
+  });
+
+  describe('bad input writes nothing', () => {
+    const cases = [
+      { name: 'empty text', kind: 'validation', input: () => ({ conversationId: conv.id, text: '', senderId: 'alice', senderName: 'Alice' }) },
+      { name: 'whitespace text', kind: 'validation', input: () => ({ conversationId: conv.id, text: ' \n\t ', senderId: 'alice', senderName: 'Alice' }) },
+      { name: 'unknown conversation', kind: 'not-found', input: () => ({ conversationId: 'nope', text: 'hi', senderId: 'alice', senderName: 'Alice' }) },
+      { name: 'sender not a participant', kind: 'precondition', input: () => ({ conversationId: conv.id, text: 'hi', senderId: 'carol', senderName: 'Carol' }) },
+    ] as const;
+
+    it.each(cases)('$name -> $kind', async ({ kind, input }) => {
+      const outboxBefore = await chat.store.sync.listOutbox();
+      const convBefore = await chat.conversations.read(conv.id);
+      const error: unknown = await chat.messages.sendMessage(input()).catch((e: unknown) => e);
+      expect(isLocalfireError(error, kind)).toBe(true);
+      expect(await chat.messages.readAll()).toEqual([]);
+      expect(await chat.store.sync.listOutbox()).toEqual(outboxBefore);
+      expect(await chat.conversations.read(conv.id)).toEqual(convBefore);
+    });
+  });
+
+  it('rejects a limit that is not a positive integer', async () => {
+    for (const limit of [0, -1, 1.5]) {
+      await expect(chat.messages.getMessages(conv.id, limit)).rejects.toMatchObject({ kind: 'validation' });
+    }
+    expect(() => chat.messages.observeMessages(conv.id, { limit: 0 })).toThrow(expect.objectContaining({ kind: 'validation' }));
+  });
+});
