@@ -1,0 +1,217 @@
+/*
+ * Local-store rows over a database of 100,000 messages in 100 conversations, all through
+ * packages/chat-model: read-1000, send-message, live-query-notify. Baselines use a raw
+ * better-sqlite3 connection to the same file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { createLocalStore } from 'localfire';
+import type { LocalStore } from 'localfire';
+import { createNodeSqliteDriver } from 'localfire/node';
+import { chatCollections, createChatRepositories, deriveMessageStatus } from '@localfire/chat-model';
+import type { ChatRepositories, Message } from '@localfire/chat-model';
+import { measure, measurePair, toRow } from './harness.js';
+import type { BenchModule, BenchRow } from './harness.js';
+
+const CONVERSATIONS = 100;
+const PER_CONVERSATION = 1000;
+const USERS = 20;
+const T0 = Date.UTC(2024, 0, 1);
+
+const convId = (i: number) => `conv-${String(i).padStart(3, '0')}`;
+const userId = (i: number) => `user-${String(i % USERS).padStart(2, '0')}`;
+const membersOf = (i: number) => [userId(i), userId(i + 1 + (i % 7))].sort();
+
+/** Fills the store as a pull would: synced rows, no outbox, in one transaction. */
+async function seed(store: LocalStore): Promise<void> {
+  await store.sync.transaction(async (tx) => {
+    let serverTime = T0 * 1000;
+    for (let u = 0; u < USERS; u++) {
+      const id = userId(u);
+      const data = { email: `${id}@example.com`, displayName: `User ${u}`, isOnline: false };
+      await tx.writeRow('users', { id, data, serverTime: ++serverTime, deleted: false, syncStatus: 'synced' });
+    }
+    for (let c = 0; c < CONVERSATIONS; c++) {
+      const members = membersOf(c);
+      const last = new Date(T0 + PER_CONVERSATION * 1000);
+      const data = {
+        type: 'direct',
+        participantIds: members,
+        participants: Object.fromEntries(members.map((m) => [m, { displayName: m }])),
+        lastMessageText: `message ${PER_CONVERSATION - 1}`,
+        lastMessageSenderId: members[0],
+        lastMessageSenderName: members[0],
+        lastMessageTimestamp: last,
+        lastActivityAt: last,
+      };
+      await tx.writeRow('conversations', { id: convId(c), data, serverTime: ++serverTime, deleted: false, syncStatus: 'synced' });
+      for (let m = 0; m < PER_CONVERSATION; m++) {
+        const sender = members[m % 2]!;
+        const id = `${convId(c)}-m${String(m).padStart(4, '0')}`;
+        const data = {
+          conversationId: convId(c),
+          senderId: sender,
+          senderName: sender,
+          text: `message ${m}: the quick brown fox jumps over the lazy dog`,
+          timestamp: new Date(T0 + m * 1000),
+          readBy: members,
+          deliveredTo: members,
+          localId: id,
+        };
+        await tx.writeRow('messages', { id, data, serverTime: ++serverTime, deleted: false, syncStatus: 'synced' });
+      }
+    }
+  });
+}
+
+/** The raw baseline's read: the same rows and the same object shape as `getMessages`. */
+function rawReader(db: Database.Database) {
+  const stmt = db.prepare(
+    `SELECT id, "conversationId", "senderId", "senderName", "text", "timestamp", "readBy", "deliveredTo", "localId", _sync_status, _server_time
+     FROM messages WHERE _deleted = 0 AND "conversationId" = ? ORDER BY "timestamp" DESC, id DESC LIMIT ?`,
+  );
+  type Raw = Record<string, string | number | null>;
+  return (conversationId: string, limit: number) => {
+    const rows = stmt.all(conversationId, limit) as Raw[];
+    const out = new Array<Message>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const readBy = JSON.parse(r.readBy as string) as string[];
+      const deliveredTo = JSON.parse(r.deliveredTo as string) as string[];
+      const senderId = r.senderId as string;
+      const syncStatus = r._sync_status as Message['syncStatus'];
+      const serverTimestamp = r._server_time === null ? null : new Date((r._server_time as number) / 1000);
+      out[rows.length - 1 - i] = {
+        id: r.id as string,
+        localId: r.localId as string,
+        conversationId: r.conversationId as string,
+        senderId,
+        senderName: r.senderName as string,
+        text: r.text as string,
+        timestamp: new Date(r.timestamp as number),
+        status: deriveMessageStatus({ senderId, readBy, deliveredTo }, { syncStatus, serverTimestamp }),
+        readBy,
+        deliveredTo,
+        syncStatus,
+      };
+    }
+    return out;
+  };
+}
+
+function rawInserter(db: Database.Database) {
+  const stmt = db.prepare(
+    `INSERT INTO messages (id, "conversationId", "senderId", "senderName", "text", "timestamp", "readBy", "deliveredTo", "localId", _sync_status, _created_at, _updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+  );
+  let n = 0;
+  return (conversationId: string, senderId: string) => {
+    const id = `raw-${++n}`;
+    const now = Date.now();
+    stmt.run(id, conversationId, senderId, senderId, 'hello from the baseline', now, JSON.stringify([senderId]), '[]', id, now, now);
+  };
+}
+
+async function readRow(chat: ChatRepositories, db: Database.Database): Promise<BenchRow> {
+  const raw = rawReader(db);
+  const conversationId = convId(0);
+  const check = await chat.messages.getMessages(conversationId, 1000);
+  const checkRaw = raw(conversationId, 1000);
+  if (check.length !== 1000 || JSON.stringify(check) !== JSON.stringify(checkRaw)) throw new Error('read-1000: the store and the raw query disagree');
+  const { subject, baseline } = await measurePair(
+    async () => void (await chat.messages.getMessages(conversationId, 1000)),
+    () => void raw(conversationId, 1000),
+    { warmup: 30, iterations: 300 },
+  );
+  return toRow({
+    name: 'read-1000',
+    samples: subject,
+    baseline: { name: 'raw better-sqlite3 prepared query mapped to the same objects', samples: baseline },
+    note: '300 alternated samples; getMessages(conversationId, 1000) into Message objects',
+  });
+}
+
+async function sendRow(chat: ChatRepositories, db: Database.Database): Promise<BenchRow> {
+  const insert = rawInserter(db);
+  const c = 1;
+  const [sender] = membersOf(c);
+  const send = { conversationId: convId(c), text: 'hello from the bench', senderId: sender!, senderName: 'Bench' };
+  const { subject, baseline } = await measurePair(
+    async () => void (await chat.messages.sendMessage(send)),
+    () => insert(convId(CONVERSATIONS + 1), sender!),
+    { warmup: 200, iterations: 2000 },
+  );
+  return toRow({
+    name: 'send-message',
+    samples: subject,
+    baseline: { name: 'raw better-sqlite3 single-row INSERT (autocommit)', samples: baseline },
+    note: '2000 alternated samples; message + preview + 2 outbox entries, committed',
+  });
+}
+
+async function notifyRow(chat: ChatRepositories): Promise<BenchRow> {
+  const c = 2;
+  const [sender] = membersOf(c);
+  /** When each message id was first seen last in an emitted list. */
+  const seenAt = new Map<string, number>();
+  let waiting: { readonly id: string; readonly resolve: () => void } | undefined;
+  const unsubscribe = chat.messages.observeMessages(convId(c)).subscribe((list) => {
+    const lastId = list[list.length - 1]?.id;
+    if (lastId === undefined || seenAt.has(lastId)) return;
+    seenAt.set(lastId, performance.now());
+    if (waiting?.id === lastId) waiting.resolve();
+  });
+  try {
+    const samples = await measure(
+      async () => {
+        const start = performance.now();
+        const msg = await chat.messages.sendMessage({ conversationId: convId(c), text: 'live', senderId: sender!, senderName: 'Bench' });
+        // The notification may come before sendMessage resolves; otherwise wait for it.
+        if (!seenAt.has(msg.id)) await new Promise<void>((resolve) => (waiting = { id: msg.id, resolve }));
+        waiting = undefined;
+        return seenAt.get(msg.id)! - start;
+      },
+      { warmup: 20, iterations: 300 },
+    );
+    return toRow({
+      name: 'live-query-notify',
+      samples,
+      note: `from calling sendMessage (its commit included) to the observeMessages subscriber holding the new message; conversation of ${PER_CONVERSATION}+ messages`,
+    });
+  } finally {
+    unsubscribe();
+  }
+}
+
+export const localStoreBench: BenchModule = {
+  name: 'local-store',
+  rows: ['read-1000', 'send-message', 'live-query-notify'],
+  async run({ selected, log }) {
+    const dir = mkdtempSync(join(tmpdir(), 'localfire-bench-'));
+    const file = join(dir, 'chat.db');
+    let store: LocalStore | undefined;
+    let db: Database.Database | undefined;
+    try {
+      store = await createLocalStore({ driver: createNodeSqliteDriver({ filename: file }), collections: chatCollections });
+      const chat = createChatRepositories({ store });
+      const t = performance.now();
+      await seed(store);
+      log(`seeded ${CONVERSATIONS * PER_CONVERSATION} messages in ${CONVERSATIONS} conversations in ${Math.round(performance.now() - t)} ms`);
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const rows: BenchRow[] = [];
+      if (selected('read-1000')) rows.push(await readRow(chat, db));
+      if (selected('send-message')) rows.push(await sendRow(chat, db));
+      if (selected('live-query-notify')) rows.push(await notifyRow(chat));
+      return rows;
+    } finally {
+      db?.close();
+      await store?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};

@@ -1,0 +1,35 @@
+/*
+ * `npm run bench [-- <row filter>...]`: runs the benchmark modules whose rows match the
+ * filters (substring of the row name; no filter runs everything), prints a table, and merges
+ * the rows into bench/results.json (rows not run this time are kept).
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatTable, rowFilter, writeResults } from './harness.js';
+import type { BenchModule, BenchRow } from './harness.js';
+import { localStoreBench } from './local-store.js';
+
+const modules: readonly BenchModule[] = [localStoreBench];
+
+async function main(): Promise<void> {
+  const filters = process.argv.slice(2).filter((a) => a !== '--');
+  const selected = rowFilter(filters);
+  const chosen = modules.filter((m) => m.rows.some(selected));
+  if (chosen.length === 0) {
+    console.error(`no benchmark row matches ${filters.join(', ')}; rows: ${modules.flatMap((m) => m.rows).join(', ')}`);
+    process.exitCode = 1;
+    return;
+  }
+  const fresh: BenchRow[] = [];
+  for (const m of chosen) {
+    const log = (message: string) => console.error(`[${m.name}] ${message}`);
+    log(`running ${m.rows.filter(selected).join(', ')}`);
+    fresh.push(...(await m.run({ selected, log })));
+  }
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
+  writeResults(path, fresh);
+  console.log(formatTable(fresh));
+  console.log(`\nmerged ${fresh.length} row(s) into ${path}`);
+}
+
+await main();
