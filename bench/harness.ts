@@ -150,7 +150,8 @@ export function readResults(path: string): BenchRow[] {
   if (!existsSync(path)) return [];
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<BenchResults>;
-    return Array.isArray(parsed.rows) ? [...parsed.rows] : [];
+    const rows: unknown = parsed.rows;
+    return Array.isArray(rows) ? (rows as BenchRow[]).filter((r) => typeof r.name === 'string') : [];
   } catch {
     return [];
   }

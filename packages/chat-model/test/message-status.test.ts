@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveMessageStatus } from '../src/index.js';
-import type { Conversation, Message, MessageStatus } from '../src/index.js';
+import type { Conversation, MessageStatus } from '../src/index.js';
 import { openChat, record, seedUsers } from './helpers.js';
 import type { ChatFixture } from './helpers.js';
 
@@ -41,7 +41,7 @@ describe('message status through the store', () => {
     const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice', senderName: 'Alice' });
     const live = record(chat.messages.observe(msg.id));
     await live.waitForCount(1);
-    const status = () => (live.last() as Message | undefined)?.status;
+    const status = () => live.last()?.status;
     expect(status()).toBe('sending');
 
     chat.advance(10);

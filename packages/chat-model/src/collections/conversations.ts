@@ -48,5 +48,5 @@ export const conversations = defineCollection({
     lastMessageTimestamp: field.date({ optional: true }),
     lastActivityAt: field.date(),
   },
-  indexes: [['lastActivityAt'], ['participantIds']],
+  indexes: [['lastActivityAt']],
 });

@@ -42,9 +42,6 @@ export const messages = defineCollection({
     deliveredTo: field.set(),
     localId: field.string({ merge: 'immutable' }),
   },
-  indexes: [
-    ['conversationId', 'timestamp'],
-    ['conversationId', 'senderId'],
-  ],
+  indexes: [['conversationId', 'timestamp']],
   evictable: true,
 });
