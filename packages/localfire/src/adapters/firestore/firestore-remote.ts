@@ -1,0 +1,163 @@
+/*
+ * The Firestore remote: RemotePort over the modular `firebase/firestore` SDK (v12), the same
+ * code in Node (gRPC) and the browser (WebChannel).
+ *
+ * The app owns the Firestore instance and should give it the SDK's MEMORY cache: SQLite is
+ * localfire's cache, a second persistent cache would only duplicate it.
+ *
+ *   const app = initializeApp(firebaseConfig);
+ *   const firestore = initializeFirestore(app, { localCache: memoryLocalCache() });
+ *   const remote = createFirestoreRemote({ firestore, collections: [users, conversations, messages] });
+ *
+ * Writes: one WriteBatch per `write()` (set/merge of the changed fields, `updatedAt:
+ * serverTimestamp()`, `deleted`). The SDK's commit() does not expose the commit time, so
+ * acks read each written document back FROM THE SDK'S CACHE right after the commit: on
+ * acknowledgement the SDK applies the server's transform results (the resolved server
+ * timestamp) to its cache, so this costs no round trip (a server read is the fallback when the
+ * document is no longer cached). Should another client's newer version of the document land
+ * between the commit and that read, the ack carries that newer time: the resolver lets a
+ * remote snapshot with an equal server time win, so nothing is lost.
+ *
+ * Offline: while the network is disabled through `setNetworkEnabled(false)`, `write()` rejects
+ * at once with `offline` (retryable) and queues nothing. When the SDK merely cannot reach the
+ * backend, its commit promise stays pending (the SDK retries on its own): pass an AbortSignal
+ * with a deadline. An aborted write rejects `aborted`, but the SDK keeps the queued batch and
+ * may still apply it later; writes are idempotent, so a retry after that is harmless.
+ */
+import type { Firestore } from 'firebase/firestore';
+import { disableNetwork, enableNetwork, terminate } from 'firebase/firestore';
+import { LocalfireError } from '../../errors.js';
+import type { CollectionDef } from '../../schema/collection.js';
+import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite, Subscription, SubscriptionHandlers, WriteAck } from '../../sync/remote.js';
+import { createConnectionTracker } from './connection-state.js';
+import { mapFirestoreError } from './errors.js';
+import { buildScopeQueries } from './scope-query.js';
+import type { ScopeSubscription } from './scope-subscription.js';
+import { startScopeSubscription } from './scope-subscription.js';
+import { commitWrites } from './write-batch.js';
+
+export interface FirestoreRemoteOptions {
+  /** The app's Firestore instance (preferably with `memoryLocalCache()`). */
+  readonly firestore: Firestore;
+  /** Every collection this remote writes or subscribes to. */
+  readonly collections: readonly CollectionDef[];
+  /**
+   * `close()` also terminates the Firestore instance. Default false: the app created it and
+   * may use it elsewhere.
+   */
+  readonly terminateOnClose?: boolean;
+  /** How long a listener must stay on cache before the connection counts as offline. Default 5000 ms. */
+  readonly offlineHintMs?: number;
+}
+
+/** The Firestore RemotePort, plus the network switch the engine and the app use. */
+export interface FirestoreRemote extends RemotePort {
+  /**
+   * Enables or disables the SDK's network (`enableNetwork` / `disableNetwork`). While
+   * disabled the connection state is `offline` and writes reject with `offline`.
+   */
+  setNetworkEnabled(enabled: boolean): Promise<void>;
+  readonly firestore: Firestore;
+}
+
+export function createFirestoreRemote(options: FirestoreRemoteOptions): FirestoreRemote {
+  const { firestore } = options;
+  const collections = new Map(options.collections.map((def) => [def.name, def]));
+  const connection = createConnectionTracker({ offlineHintMs: options.offlineHintMs ?? 5_000 });
+  const subscriptions = new Set<ScopeSubscription>();
+  let networkEnabled = true;
+  let closed = false;
+  let closing: Promise<void> | null = null;
+
+  const closedError = (): LocalfireError => new LocalfireError('closed', 'the Firestore remote is closed');
+
+  async function write(writes: readonly RemoteWrite[], writeOptions?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> {
+    if (closed) throw closedError();
+    const signal = writeOptions?.signal;
+    if (signal?.aborted) throw new LocalfireError('aborted', 'write aborted', { cause: signal.reason });
+    if (!networkEnabled) throw new LocalfireError('offline', 'the network is disabled');
+    return commitWrites({ firestore, collections, writes, signal });
+  }
+
+  function subscribe(scope: RemoteScope, from: Checkpoint | null, handlers: SubscriptionHandlers): Subscription {
+    let inner: ScopeSubscription | null = null;
+    let done = false;
+    const report = (error: LocalfireError): void => {
+      queueMicrotask(() => {
+        if (done) return;
+        done = true;
+        try {
+          handlers.onError(error);
+        } catch {
+          // handlers must not break the adapter
+        }
+      });
+    };
+    const def = collections.get(scope.collection);
+    if (closed) report(closedError());
+    else if (def === undefined) report(new LocalfireError('invalid-query', `unknown collection "${scope.collection}"`));
+    else {
+      try {
+        inner = startScopeSubscription({
+          def,
+          queries: buildScopeQueries(firestore, def, scope, from),
+          from,
+          handlers: {
+            onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),
+            onError: (error) => {
+              if (inner) subscriptions.delete(inner);
+              done = true;
+              handlers.onError(error);
+            },
+          },
+          reportReachability: (key, reachable) => connection.reportReachability(key, reachable),
+        });
+        subscriptions.add(inner);
+      } catch (e) {
+        report(mapFirestoreError(e, `subscription to ${scope.collection}`));
+      }
+    }
+    return {
+      close() {
+        done = true;
+        if (inner) {
+          subscriptions.delete(inner);
+          inner.close();
+        }
+      },
+    };
+  }
+
+  async function setNetworkEnabled(enabled: boolean): Promise<void> {
+    if (closed) throw closedError();
+    networkEnabled = enabled;
+    connection.setNetworkEnabled(enabled);
+    try {
+      await (enabled ? enableNetwork(firestore) : disableNetwork(firestore));
+    } catch (e) {
+      throw mapFirestoreError(e, enabled ? 'enableNetwork' : 'disableNetwork');
+    }
+  }
+
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      closed = true;
+      for (const s of subscriptions) s.close();
+      subscriptions.clear();
+      if (options.terminateOnClose === true) await terminate(firestore);
+    })();
+    return closing;
+  }
+
+  return {
+    firestore,
+    write,
+    subscribe,
+    setNetworkEnabled,
+    onConnectionChange: (listener: (state: ConnectionState) => void) => connection.subscribe(listener),
+    get connectionState() {
+      return connection.state;
+    },
+    close,
+  };
+}

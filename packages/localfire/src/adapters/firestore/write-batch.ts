@@ -1,0 +1,111 @@
+/*
+ * One `write()` call = one Firestore WriteBatch of merges. Each document gets only its
+ * changed fields, `updatedAt: serverTimestamp()` and `deleted`; unions are `arrayUnion`, so
+ * replaying a batch changes nothing but `updatedAt`.
+ */
+import type { DocumentReference, Firestore } from 'firebase/firestore';
+import { arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
+import { LocalfireError } from '../../errors.js';
+import type { CollectionDef } from '../../schema/collection.js';
+import type { EncodedField } from '../../sync/codec.js';
+import { encodeWrite } from '../../sync/codec.js';
+import type { RemoteWrite, WriteAck } from '../../sync/remote.js';
+import { MAX_BATCH_WRITES } from '../../sync/remote.js';
+import { mapFirestoreError } from './errors.js';
+import { timestampToMicros } from './values.js';
+
+function toFirestoreField(field: EncodedField): unknown {
+  switch (field.op) {
+    case 'set':
+      return field.value instanceof Date ? Timestamp.fromDate(field.value) : field.value;
+    case 'delete':
+      return deleteField();
+    case 'union':
+      return arrayUnion(...field.values);
+  }
+}
+
+/**
+ * The Firestore merge payload of one write: the codec validates and encodes it (throws
+ * `invalid-data`), then dates become Timestamps, removals `deleteField()`, unions
+ * `arrayUnion`, plus `updatedAt: serverTimestamp()` and `deleted`. A delete is a tombstone:
+ * only `deleted: true` and `updatedAt`.
+ */
+export function toFirestoreWrite(collections: ReadonlyMap<string, CollectionDef>, write: RemoteWrite): Record<string, unknown> {
+  const def = collections.get(write.collection);
+  if (def === undefined) throw new LocalfireError('invalid-data', `unknown collection "${write.collection}"`, { details: { path: write.path } });
+  const encoded = encodeWrite(def, write);
+  const out: Record<string, unknown> = {};
+  if (encoded.op === 'set') for (const [name, field] of Object.entries(encoded.fields)) out[name] = toFirestoreField(field);
+  out['updatedAt'] = serverTimestamp();
+  out['deleted'] = encoded.op === 'delete';
+  return out;
+}
+
+function abortError(signal: AbortSignal): LocalfireError {
+  return new LocalfireError('aborted', 'write aborted', { cause: signal.reason });
+}
+
+/** Settles with `promise`, or rejects `aborted` as soon as `signal` fires (the promise keeps running). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(mapFirestoreError(e, 'write')); },
+    );
+  });
+}
+
+/**
+ * The committed `updatedAt` of a document just written. The SDK applies the commit's
+ * transform results (the server timestamp) to its cache when the write is acknowledged, so a
+ * cache read right after `commit()` gives the exact value with no round trip. Should the
+ * document be gone from the memory cache, fall back to one server read.
+ */
+async function committedMicros(ref: DocumentReference): Promise<number> {
+  const fromCache = await getDocFromCache(ref).catch(() => null);
+  const cached: unknown = fromCache?.get('updatedAt', { serverTimestamps: 'previous' });
+  if (cached instanceof Timestamp) return timestampToMicros(cached);
+  const fromServer = await getDocFromServer(ref);
+  const value: unknown = fromServer.get('updatedAt', { serverTimestamps: 'previous' });
+  if (value instanceof Timestamp) return timestampToMicros(value);
+  throw new LocalfireError('internal', `no server updatedAt on ${ref.path} after commit`, { details: { path: ref.path } });
+}
+
+export interface CommitOptions {
+  readonly firestore: Firestore;
+  readonly collections: ReadonlyMap<string, CollectionDef>;
+  readonly writes: readonly RemoteWrite[];
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Builds, commits and acknowledges one batch. Rejects with mapped LocalfireErrors only. */
+export async function commitWrites(options: CommitOptions): Promise<WriteAck[]> {
+  const { firestore, collections, writes, signal } = options;
+  if (writes.length > MAX_BATCH_WRITES) {
+    throw new LocalfireError('invalid-data', `a batch holds at most ${MAX_BATCH_WRITES} writes (got ${writes.length})`, { details: { count: writes.length } });
+  }
+  if (writes.length === 0) return [];
+  try {
+    const batch = writeBatch(firestore);
+    const refs = new Map<string, DocumentReference>();
+    for (const w of writes) {
+      const ref = doc(firestore, w.path);
+      refs.set(w.path, ref);
+      batch.set(ref, toFirestoreWrite(collections, w), { merge: true });
+    }
+    await raceAbort(batch.commit(), signal);
+    const times = new Map<string, number>();
+    await raceAbort(
+      Promise.all([...refs].map(async ([path, ref]) => { times.set(path, await committedMicros(ref)); })),
+      signal,
+    );
+    return writes.map((w) => ({ path: w.path, serverTime: times.get(w.path) ?? 0 }));
+  } catch (e) {
+    throw mapFirestoreError(e, 'write');
+  }
+}
