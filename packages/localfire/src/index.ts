@@ -7,6 +7,7 @@ export { defineCollection, documentPath, collectionPath, RESERVED_FIELD_NAMES } 
 export type { CollectionConfig, CollectionDef, EntityOf, FieldName, PathSegment } from './schema/collection.js';
 export type { EntitySchema, StandardSchemaV1 } from './schema/standard-schema.js';
 export type { SqliteDriver, SqlValue, RunResult } from './store/driver.js';
+export { createLocalStore } from './store/create-local-store.js';
 export type { LocalStore, LocalStoreOptions } from './store/local-store.js';
 export type {
   Aggregates, CreateInput, Direction, FieldFilter, LiveQuery, Patch, Query, Repository, RowMeta, Stored, SyncStatus, Transaction, Where,
@@ -18,3 +19,14 @@ export type {
   Checkpoint, ConnectionState, RemoteChange, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, WriteAck,
 } from './sync/remote.js';
 export { MAX_BATCH_WRITES } from './sync/remote.js';
+export { createSyncEngine } from './sync/engine.js';
+export type { SyncEngine, SyncEngineOptions } from './sync/engine.js';
+export type { EngineStatus } from './sync/status.js';
+export type { ScopeContext, ScopesFn } from './sync/pull-loop.js';
+export type { LoggedError, SyncDirection, SyncEvent, SyncEventType, SyncLog, SyncLogEntry, SyncLogSink } from './sync/log.js';
+export { combineNetworks, networkFromBrowser, networkFromRemote } from './sync/network.js';
+export type { BrowserWindowLike, NetworkMonitor, NetworkState } from './sync/network.js';
+export type { BackoffOptions } from './sync/backoff.js';
+export type { Observable } from './sync/observable.js';
+export { resolveRemote } from './sync/resolve.js';
+export type { ConflictResolution, FieldConflict, ResolveInput, ResolvedRow, Resolution } from './sync/resolve.js';

@@ -1,0 +1,50 @@
+/*
+ * Internal wiring shared by repositories, live queries and the sync store. Not exported
+ * from the package.
+ */
+import { LocalfireError } from '../errors.js';
+import type { CollectionDef } from '../schema/collection.js';
+import type { ChangeRecorder } from './change-log.js';
+import type { SqliteDriver } from './driver.js';
+import type { LiveRegistry } from './live-registry.js';
+import type { TableModel } from './table-model.js';
+
+/** What one operation runs against: the connection, and the transaction's bookkeeping. */
+export interface OpContext {
+  readonly driver: SqliteDriver;
+  readonly clock: () => number;
+  readonly newId: () => string;
+  /** Changes of the open write transaction; null in a read-only scope. */
+  readonly changes: ChangeRecorder | null;
+  /** Collections read, for live queries that track what they touch; null when not tracking. */
+  readonly reads: Set<string> | null;
+  /** Throws `closed` once the transaction (or the store) has ended. */
+  assertOpen(): void;
+}
+
+/** How a repository runs its operations: directly in a transaction, or each in its own. */
+export interface OpScope {
+  read<R>(fn: (ctx: OpContext) => Promise<R>): Promise<R>;
+  write<R>(fn: (ctx: OpContext) => Promise<R>): Promise<R>;
+}
+
+export interface StoreCore {
+  readonly models: ReadonlyMap<string, TableModel>;
+  readonly registry: LiveRegistry;
+  /** Store-level scope: reads under the mutex, writes each in a BEGIN IMMEDIATE transaction. */
+  readonly scope: OpScope;
+  model(def: CollectionDef<any>): TableModel;
+}
+
+export function modelFor(models: ReadonlyMap<string, TableModel>, def: CollectionDef<any> | string): TableModel {
+  const name = typeof def === 'string' ? def : def.name;
+  const model = models.get(name);
+  if (model === undefined) throw new LocalfireError('invalid-definition', `collection "${name}" is not part of this store`);
+  return model;
+}
+
+/** The changes recorder of a write scope; throws when called in a read-only scope (a live query's read). */
+export function recorder(ctx: OpContext): ChangeRecorder {
+  if (ctx.changes === null) throw new LocalfireError('invalid-query', 'writes are not allowed in a live query read');
+  return ctx.changes;
+}

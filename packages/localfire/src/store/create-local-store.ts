@@ -1,0 +1,167 @@
+/*
+ * createLocalStore: opens (and migrates) the database, then serves repositories,
+ * transactions, live queries and the sync engine's surface over one connection.
+ *
+ * Concurrency: one SQLite connection, so every operation runs under one FIFO mutex. A
+ * store-level write is its own BEGIN IMMEDIATE transaction; `transaction(fn)` holds the
+ * mutex for the whole of `fn`. Inside `fn`, use only `tx.repo(...)`: a call on the store
+ * itself (including a nested `store.transaction`) waits for `fn` to finish, so awaiting it
+ * inside `fn` would never return. Live queries re-run after each COMMIT, never on rollback.
+ */
+import { LocalfireError, toLocalfireError } from '../errors.js';
+import type { CollectionDef } from '../schema/collection.js';
+import { createChangeRecorder } from './change-log.js';
+import { modelFor, type OpContext, type OpScope, type StoreCore } from './context.js';
+import { createSyncStore } from './create-sync-store.js';
+import { createLiveQuery } from './live-query.js';
+import { createLiveRegistry } from './live-registry.js';
+import type { LocalStore, LocalStoreOptions } from './local-store.js';
+import { migrate } from './migrations.js';
+import { createMutex } from './mutex.js';
+import { createRepository } from './repository.js';
+import { createTableModel, type TableModel } from './table-model.js';
+import type { Repository, Transaction } from './types.js';
+
+const defaultId = (): string => globalThis.crypto.randomUUID();
+
+/**
+ * Opens a local store. Throws `schema-too-new` (nothing touched) for a database written by
+ * a newer localfire, `invalid-definition` for duplicate collections or a new required
+ * field on a table that has rows.
+ */
+export async function createLocalStore(options: LocalStoreOptions): Promise<LocalStore> {
+  const { driver } = options;
+  const clock = options.clock ?? Date.now;
+  const newId = options.newId ?? defaultId;
+  const models = new Map<string, TableModel>();
+  for (const def of options.collections) {
+    if (models.has(def.name)) throw new LocalfireError('invalid-definition', `collection "${def.name}" is declared twice`);
+    models.set(def.name, createTableModel(def));
+  }
+  await migrate(driver, [...models.values()]);
+
+  const mutex = createMutex();
+  const registry = createLiveRegistry();
+  const outboxListeners = new Set<() => void>();
+  let closed = false;
+  const assertStoreOpen = (): void => {
+    if (closed) throw new LocalfireError('closed', 'the local store is closed');
+  };
+  const baseCtx: OpContext = { driver, clock, newId, changes: null, reads: null, assertOpen: assertStoreOpen };
+
+  /** Runs `fn` in BEGIN IMMEDIATE … COMMIT under the mutex; publishes its changes after COMMIT. */
+  const inWriteTransaction = <R>(fn: (ctx: OpContext) => Promise<R>): Promise<R> =>
+    mutex.run(async () => {
+      assertStoreOpen();
+      const changes = createChangeRecorder();
+      let open = true;
+      const ctx: OpContext = {
+        driver,
+        clock,
+        newId,
+        changes,
+        reads: null,
+        assertOpen: () => {
+          if (!open) throw new LocalfireError('closed', 'the transaction has ended');
+        },
+      };
+      await driver.exec('BEGIN IMMEDIATE').catch((e: unknown) => {
+        throw toLocalfireError(e);
+      });
+      let result: R;
+      try {
+        result = await fn(ctx);
+        await driver.exec('COMMIT');
+      } catch (e) {
+        open = false;
+        await driver.exec('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+      open = false;
+      if (changes.log.size > 0) registry.publish(changes.log);
+      if (changes.outboxChanged) for (const listener of [...outboxListeners]) listener();
+      return result;
+    });
+
+  const storeScope: OpScope = {
+    read: (fn) =>
+      mutex.run(() => {
+        assertStoreOpen();
+        return fn(baseCtx);
+      }),
+    write: inWriteTransaction,
+  };
+
+  const core: StoreCore = { models, registry, scope: storeScope, model: (def) => modelFor(models, def) };
+
+  const txScope = (ctx: OpContext): OpScope => ({
+    read: (fn) => {
+      ctx.assertOpen();
+      return fn(ctx);
+    },
+    write: (fn) => {
+      ctx.assertOpen();
+      return fn(ctx);
+    },
+  });
+
+  const makeTransaction = (ctx: OpContext): Transaction => {
+    const scope = txScope(ctx);
+    const repos = new Map<string, Repository<any>>();
+    return {
+      repo<T extends { id: string }>(def: CollectionDef<T>): Repository<T> {
+        const model = core.model(def);
+        let repo = repos.get(model.name);
+        if (repo === undefined) {
+          repo = createRepository({ model, scope, liveScope: storeScope, registry });
+          repos.set(model.name, repo);
+        }
+        return repo as Repository<T>;
+      },
+    };
+  };
+
+  const storeRepos = new Map<string, Repository<any>>();
+
+  return {
+    collections: options.collections,
+    repo<T extends { id: string }>(def: CollectionDef<T>): Repository<T> {
+      const model = core.model(def);
+      let repo = storeRepos.get(model.name);
+      if (repo === undefined) {
+        repo = createRepository({ model, scope: storeScope, liveScope: storeScope, registry });
+        storeRepos.set(model.name, repo);
+      }
+      return repo as Repository<T>;
+    },
+    transaction: (fn) => inWriteTransaction((ctx) => fn(makeTransaction(ctx))),
+    live: (read) =>
+      createLiveQuery({
+        registry,
+        scope: storeScope,
+        run: (ctx) => read(makeTransaction(ctx)),
+        affectedBy: (log, reads) => [...log.keys()].some((name) => reads.has(name)),
+      }),
+    sync: createSyncStore({
+      models,
+      read: (fn) => storeScope.read(fn),
+      write: inWriteTransaction,
+      clock,
+      onOutboxChange: (listener) => {
+        outboxListeners.add(listener);
+        return () => {
+          outboxListeners.delete(listener);
+        };
+      },
+    }),
+    async close() {
+      if (closed) return;
+      await mutex.run(async () => {
+        if (closed) return;
+        closed = true;
+        registry.stopAll();
+        await driver.close();
+      });
+    },
+  };
+}

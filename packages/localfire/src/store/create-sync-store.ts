@@ -1,0 +1,83 @@
+/*
+ * The SyncStore: the sync engine's view of the local store. Every method runs under the
+ * store's mutex; writes run in a local transaction and notify live queries once per commit.
+ */
+import type { OpContext } from './context.js';
+import { decodeOutboxRow, type OutboxRow } from './outbox.js';
+import type { CacheStats, OutboxEntry, OutboxStats, QuarantineEntry, SyncStore } from './sync-store.js';
+import { createSyncTransaction } from './sync-transaction.js';
+import type { TableModel } from './table-model.js';
+
+export interface SyncStoreOptions {
+  readonly models: ReadonlyMap<string, TableModel>;
+  readonly read: <R>(fn: (ctx: OpContext) => Promise<R>) => Promise<R>;
+  readonly write: <R>(fn: (ctx: OpContext) => Promise<R>) => Promise<R>;
+  readonly clock: () => number;
+  readonly onOutboxChange: (listener: () => void) => () => void;
+}
+
+const READY_SQL = `SELECT * FROM _lf_outbox AS o
+  WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+    AND NOT EXISTS (SELECT 1 FROM _lf_outbox AS p WHERE p.collection = o.collection AND p.doc_id = o.doc_id AND p.seq < o.seq
+      AND (p.state <> 'pending' OR p.next_attempt_at > ?))
+  ORDER BY o.seq LIMIT ?`;
+
+interface QuarantineRow {
+  collection: string;
+  path: string;
+  reason: string;
+  raw: string | null;
+  at: number;
+}
+
+export function createSyncStore(options: SyncStoreOptions): SyncStore {
+  const { models, read, write } = options;
+  const decode = (rows: OutboxRow[]): OutboxEntry[] => rows.map((r) => decodeOutboxRow(r, models));
+
+  return {
+    transaction: (fn) => write((ctx) => fn(createSyncTransaction(ctx, models))),
+    readyWrites: (now, limit) => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>(READY_SQL, [now, now, limit]))),
+    listOutbox: () => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>('SELECT * FROM _lf_outbox ORDER BY seq'))),
+    outboxStats: () =>
+      read(async (ctx): Promise<OutboxStats> => {
+        const rows = await ctx.driver.all<{ pending: number | null; failed: number | null; oldest: number | null }>(
+          `SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed, min(created_at) AS oldest FROM _lf_outbox`,
+        );
+        const r = rows[0];
+        return { pending: r?.pending ?? 0, failed: r?.failed ?? 0, oldestAt: r?.oldest ?? null };
+      }),
+    listQuarantine: (limit = 100) =>
+      read(async (ctx) => {
+        const rows = await ctx.driver.all<QuarantineRow>('SELECT collection, path, reason, raw, at FROM _lf_quarantine ORDER BY at DESC, id DESC LIMIT ?', [limit]);
+        return rows.map((r): QuarantineEntry => ({ collection: r.collection, path: r.path, reason: r.reason, raw: r.raw === null ? null : (JSON.parse(r.raw) as unknown), at: r.at }));
+      }),
+    quarantineCount: () => read(async (ctx) => (await ctx.driver.all<{ n: number }>('SELECT count(*) AS n FROM _lf_quarantine'))[0]?.n ?? 0),
+    cacheStats: () =>
+      read(async (ctx): Promise<CacheStats> => {
+        const rows: Record<string, number> = {};
+        for (const model of models.values()) {
+          rows[model.name] = (await ctx.driver.all<{ n: number }>(`SELECT count(*) AS n FROM ${model.table} WHERE _deleted = 0`))[0]?.n ?? 0;
+        }
+        const pages = (await ctx.driver.all<{ page_count: number }>('PRAGMA page_count'))[0]?.page_count ?? 0;
+        const size = (await ctx.driver.all<{ page_size: number }>('PRAGMA page_size'))[0]?.page_size ?? 0;
+        return { rows, bytes: pages * size };
+      }),
+    clearCache: () =>
+      write(async (ctx) => {
+        const removed: Record<string, number> = {};
+        for (const model of models.values()) {
+          if (!model.def.evictable) continue;
+          const result = await ctx.driver.run(
+            `DELETE FROM ${model.table} WHERE _sync_status = 'synced' AND NOT EXISTS (SELECT 1 FROM _lf_outbox AS o WHERE o.collection = ? AND o.doc_id = ${model.table}.id)`,
+            [model.name],
+          );
+          removed[model.name] = result.changes;
+          if (result.changes > 0) ctx.changes?.table(model.name);
+        }
+        return removed;
+      }),
+    onOutboxChange: options.onOutboxChange,
+    nextWakeAt: (now) =>
+      read(async (ctx) => (await ctx.driver.all<{ at: number | null }>(`SELECT min(next_attempt_at) AS at FROM _lf_outbox WHERE state = 'pending' AND next_attempt_at > ?`, [now]))[0]?.at ?? null),
+  };
+}

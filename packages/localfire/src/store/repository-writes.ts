@@ -1,0 +1,131 @@
+/*
+ * Repository writes. Each validates the whole resulting entity with the collection's
+ * schema before touching the database, then writes the row (`_sync_status = 'pending'`)
+ * AND its `_lf_outbox` entry in the caller's transaction: both commit together or neither
+ * does. Changed rows are recorded for live queries (published only after COMMIT).
+ */
+import { LocalfireError } from '../errors.js';
+import { documentPath } from '../schema/collection.js';
+import { validateSync } from '../schema/standard-schema.js';
+import { recorder, type OpContext } from './context.js';
+import { deepEqual } from './deep-equal.js';
+import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
+import type { RowObject } from './row-mapper.js';
+import type { FieldChange } from './sync-store.js';
+import type { TableModel } from './table-model.js';
+import type { RowMeta, Stored } from './types.js';
+
+type Data = Record<string, unknown>;
+
+interface Current {
+  readonly data: Data;
+  readonly meta: RowMeta;
+}
+
+/** The row by id, tombstones included. */
+export async function readCurrent(ctx: OpContext, model: TableModel, id: string): Promise<Current | undefined> {
+  const rows = await ctx.driver.all<RowObject>(model.sql.selectById, [id]);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const { $meta, ...data } = model.mapRow(row);
+  return { data, meta: $meta };
+}
+
+async function readLive(ctx: OpContext, model: TableModel, id: string): Promise<Current> {
+  const current = await readCurrent(ctx, model, id);
+  if (current === undefined || current.meta.deleted) throw new LocalfireError('not-found', `${model.name} "${id}" does not exist`, { details: { collection: model.name, id } });
+  return current;
+}
+
+function validate(model: TableModel, value: Data): Data {
+  const entity = validateSync(model.def.schema, value, `${model.name} "${String(value.id)}"`) as Data;
+  return entity;
+}
+
+function withoutMeta(input: Readonly<Data>): Data {
+  const { $meta: _meta, ...rest } = input;
+  return rest;
+}
+
+export async function createRow(ctx: OpContext, model: TableModel, input: Readonly<Data>): Promise<Stored<any>> {
+  const changes = recorder(ctx);
+  const id = typeof input.id === 'string' ? input.id : ctx.newId();
+  const entity = validate(model, { ...withoutMeta(input), id });
+  const path = documentPath(model.def, entity);
+  const existing = await ctx.driver.all(`SELECT 1 FROM ${model.table} WHERE id = ?`, [id]);
+  if (existing.length > 0) throw new LocalfireError('conflict', `${model.name} "${id}" already exists`, { details: { collection: model.name, id } });
+  const now = ctx.clock();
+  await ctx.driver.run(model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
+  await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields: changesForCreate(model, entity), createdAt: now });
+  changes.row(model.name, id, entity);
+  const $meta: RowMeta = { syncStatus: 'pending', retryCount: 0, lastSyncAttempt: null, serverTimestamp: null, createdAt: new Date(now), updatedAt: new Date(now), deleted: false };
+  return { ...entity, $meta } as Stored<any>;
+}
+
+/** Replaces the entity's fields with `next` (validated), writing only if something changed. */
+async function replaceRow(ctx: OpContext, model: TableModel, current: Current, next: Data, unions?: Record<string, FieldChange>): Promise<Stored<any>> {
+  const changes = recorder(ctx);
+  const id = current.data.id as string;
+  for (const c of model.columns) {
+    const before = current.data[c.field];
+    if (c.merge === 'immutable' && before !== undefined && !deepEqual(before, next[c.field])) {
+      throw new LocalfireError('precondition', `${model.name} "${id}": field "${c.field}" is immutable`, { details: { collection: model.name, id, field: c.field } });
+    }
+  }
+  const entity = validate(model, { ...next, id });
+  const fields = unions ?? changesForUpdate(model, current.data, entity);
+  if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
+  const path = documentPath(model.def, entity);
+  const now = ctx.clock();
+  await ctx.driver.run(model.sql.updateFields, [...model.encodeFields(entity), now, id]);
+  await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });
+  changes.row(model.name, id, current.data, entity);
+  return { ...entity, $meta: { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) } } as Stored<any>;
+}
+
+export async function updateRow(ctx: OpContext, model: TableModel, id: string, patch: Readonly<Data>): Promise<Stored<any>> {
+  const current = await readLive(ctx, model, id);
+  const next: Data = { ...current.data };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'id' || key === '$meta') continue;
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  }
+  return replaceRow(ctx, model, current, next);
+}
+
+/** Creates, or fully replaces a live row. A tombstoned id is a `conflict`. */
+export async function upsertRow(ctx: OpContext, model: TableModel, input: Readonly<Data>): Promise<Stored<any>> {
+  const id = input.id;
+  if (typeof id !== 'string') throw new LocalfireError('validation', `${model.name}: upsert needs an id`);
+  const current = await readCurrent(ctx, model, id);
+  if (current === undefined) return createRow(ctx, model, input);
+  if (current.meta.deleted) throw new LocalfireError('conflict', `${model.name} "${id}" was deleted`, { details: { collection: model.name, id } });
+  return replaceRow(ctx, model, current, withoutMeta(input));
+}
+
+export async function addToSetRow(ctx: OpContext, model: TableModel, id: string, additions: Readonly<Record<string, readonly string[] | undefined>>): Promise<Stored<any>> {
+  const current = await readLive(ctx, model, id);
+  const next: Data = { ...current.data };
+  const unions: Record<string, FieldChange> = {};
+  for (const [name, values] of Object.entries(additions)) {
+    if (values === undefined) continue;
+    if (model.byField.get(name)?.kind !== 'set') throw new LocalfireError('invalid-query', `${model.name}: addToSet needs a set field; "${name}" is not one`);
+    const had = new Set((current.data[name] as string[] | undefined) ?? []);
+    const added = [...new Set(values)].filter((v) => !had.has(v));
+    if (added.length === 0) continue;
+    next[name] = [...had, ...added];
+    unions[name] = { op: 'union', values: added };
+  }
+  return replaceRow(ctx, model, current, next, unions);
+}
+
+/** Tombstones a live row; the outbox entry is a `delete`. */
+export async function deleteRow(ctx: OpContext, model: TableModel, id: string): Promise<void> {
+  const changes = recorder(ctx);
+  const current = await readLive(ctx, model, id);
+  const now = ctx.clock();
+  await ctx.driver.run(model.sql.tombstone, [now, id]);
+  await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path: documentPath(model.def, current.data), op: 'delete', fields: {}, createdAt: now });
+  changes.row(model.name, id, current.data);
+}

@@ -1,0 +1,121 @@
+/*
+ * The generic repository of one collection, bound to a scope: the store (each call its own
+ * transaction, serialised) or an open transaction (calls join it).
+ */
+import { LocalfireError, toLocalfireError } from '../errors.js';
+import type { CollectionDef } from '../schema/collection.js';
+import type { ChangeLog, EqualityFilter } from './change-log.js';
+import { mayAffect } from './change-log.js';
+import type { OpContext, OpScope } from './context.js';
+import { fromSql } from './columns.js';
+import { createLiveQuery } from './live-query.js';
+import type { LiveRegistry } from './live-registry.js';
+import { compileCount, compileCountBy, compileQuery } from './query-compiler.js';
+import { addToSetRow, createRow, deleteRow, readCurrent, updateRow, upsertRow } from './repository-writes.js';
+import type { RowObject } from './row-mapper.js';
+import type { TableModel } from './table-model.js';
+import type { LiveQuery, Query, Repository, Stored, Where } from './types.js';
+
+export interface RepositoryOptions {
+  readonly model: TableModel;
+  readonly scope: OpScope;
+  /** Live queries always run at store level. */
+  readonly liveScope: OpScope;
+  readonly registry: LiveRegistry;
+}
+
+const wrap = (e: unknown): never => {
+  throw toLocalfireError(e);
+};
+
+export function createRepository<T extends { id: string }>(options: RepositoryOptions): Repository<T> {
+  const { model, scope } = options;
+  const name = model.name;
+  const read = <R>(fn: (ctx: OpContext) => Promise<R>): Promise<R> =>
+    scope.read((ctx) => {
+      ctx.reads?.add(name);
+      return fn(ctx);
+    }).catch(wrap);
+  const write = <R>(fn: (ctx: OpContext) => Promise<R>): Promise<R> => scope.write(fn).catch(wrap);
+
+  const readOne = async (ctx: OpContext, id: string): Promise<Stored<T> | undefined> => {
+    ctx.reads?.add(name);
+    const rows = await ctx.driver.all<RowObject>(model.sql.selectById, [id]);
+    const row = rows[0];
+    return row === undefined || row._deleted === 1 ? undefined : (model.mapRow(row) as Stored<T>);
+  };
+
+  const runQuery = async (ctx: OpContext, query: Query<T>): Promise<Stored<T>[]> => {
+    ctx.reads?.add(name);
+    let cursor: Readonly<Record<string, unknown>> | undefined;
+    if (query.after !== undefined) {
+      cursor = query.after;
+      const needsRow = (query.orderBy ?? []).some(([f]) => !(f in cursor!));
+      if (needsRow) {
+        const current = await readCurrent(ctx, model, query.after.id);
+        if (current === undefined) throw new LocalfireError('invalid-query', `${name}: cursor row "${query.after.id}" does not exist; pass its order fields`);
+        cursor = { ...current.data, ...cursor };
+      }
+    }
+    const compiled = compileQuery(model, query, cursor);
+    const rows = await ctx.driver.all<RowObject>(compiled.sql, compiled.params);
+    const out = new Array<Stored<T>>(rows.length);
+    const map = model.mapRow;
+    for (let i = 0; i < rows.length; i++) out[i] = map(rows[i]!) as Stored<T>;
+    return out;
+  };
+
+  const live = <R>(run: (ctx: OpContext) => Promise<R>, equalities: readonly EqualityFilter[]): LiveQuery<R> =>
+    createLiveQuery({ registry: options.registry, scope: options.liveScope, run, affectedBy: (log: ChangeLog) => mayAffect(log, name, equalities) });
+
+  const equalitiesOf = (query: Query<T>): readonly EqualityFilter[] => {
+    try {
+      return compileQuery(model, query, query.after).equalities;
+    } catch {
+      return [];
+    }
+  };
+
+  function observe(): LiveQuery<Stored<T>[]>;
+  function observe(id: string): LiveQuery<Stored<T> | undefined>;
+  function observe(id?: string): LiveQuery<Stored<T>[]> | LiveQuery<Stored<T> | undefined> {
+    if (id === undefined) return live((ctx) => runQuery(ctx, {}), []);
+    return live((ctx) => readOne(ctx, id), [{ field: 'id', kind: 'string', values: new Set([id]) }]);
+  }
+
+  return {
+    collection: model.def as unknown as CollectionDef<T>,
+    create: (input) => write((ctx) => createRow(ctx, model, input as Record<string, unknown>)) as Promise<Stored<T>>,
+    upsert: (entity) => write((ctx) => upsertRow(ctx, model, entity as Record<string, unknown>)) as Promise<Stored<T>>,
+    read: (id) => read((ctx) => readOne(ctx, id)),
+    readAll: () => read((ctx) => runQuery(ctx, {})),
+    update: (id, patch) => write((ctx) => updateRow(ctx, model, id, patch as Record<string, unknown>)) as Promise<Stored<T>>,
+    addToSet: (id, additions) => write((ctx) => addToSetRow(ctx, model, id, additions as Record<string, readonly string[] | undefined>)) as Promise<Stored<T>>,
+    delete: (id) => write((ctx) => deleteRow(ctx, model, id)),
+    query: (query) => read((ctx) => runQuery(ctx, query)),
+    count: (where?: Where<T>) =>
+      read(async (ctx) => {
+        const compiled = compileCount(model, where);
+        const rows = await ctx.driver.all<{ n: number }>(compiled.sql, compiled.params);
+        return rows[0]?.n ?? 0;
+      }),
+    countBy: (field, where) =>
+      read(async (ctx) => {
+        const compiled = compileCountBy(model, field, where);
+        const rows = await ctx.driver.all<{ k: unknown; n: number }>(compiled.sql, compiled.params);
+        const kind = field === 'id' ? 'string' : (model.byField.get(field)?.kind ?? 'string');
+        const out = new Map<string, number>();
+        for (const r of rows) if (r.k !== null) out.set(countKey(fromSql(kind, r.k)), r.n);
+        return out;
+      }),
+    observe,
+    observeQuery: (query) => live((ctx) => runQuery(ctx, query), equalitiesOf(query)),
+  };
+}
+
+function countKey(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}

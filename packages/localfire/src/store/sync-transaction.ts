@@ -1,0 +1,191 @@
+/*
+ * The sync engine's operations inside one local transaction (see SyncTransaction). Rows the
+ * engine writes carry no outbox entry; every changed row is recorded for live queries.
+ */
+import { LocalfireError } from '../errors.js';
+import { modelFor, recorder, type OpContext } from './context.js';
+import type { RowObject } from './row-mapper.js';
+import type { RawRow, SyncTransaction } from './sync-store.js';
+import type { TableModel } from './table-model.js';
+
+interface EntryRef {
+  seq: number;
+  collection: string;
+  doc_id: string;
+}
+
+const jsonList = (values: readonly number[]): string => JSON.stringify(values);
+
+export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string, TableModel>): SyncTransaction {
+  const { driver } = ctx;
+  const changes = recorder(ctx);
+
+  const readRaw = async (model: TableModel, id: string): Promise<RawRow | undefined> => {
+    ctx.assertOpen();
+    const row = (await driver.all<RowObject>(model.sql.selectById, [id]))[0];
+    if (row === undefined) return undefined;
+    return {
+      id,
+      data: model.mapData(row),
+      syncStatus: row._sync_status as RawRow['syncStatus'],
+      serverTime: row._server_time as number | null,
+      deleted: row._deleted === 1,
+    };
+  };
+
+  /** Re-reads rows after a bookkeeping change, recording them for live queries. */
+  const touch = async (refs: Iterable<{ collection: string; docId: string }>): Promise<void> => {
+    for (const { collection, docId } of refs) {
+      const model = models.get(collection);
+      if (model === undefined) continue;
+      const row = await readRaw(model, docId);
+      changes.row(collection, docId, row?.data);
+    }
+  };
+
+  const entriesFor = async (seqs: readonly number[]): Promise<EntryRef[]> =>
+    driver.all<EntryRef>('SELECT seq, collection, doc_id FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(seqs)]);
+
+  const docsOf = (entries: readonly EntryRef[]): { collection: string; docId: string }[] => {
+    const seen = new Map<string, { collection: string; docId: string }>();
+    for (const e of entries) seen.set(`${e.collection}\u0000${e.doc_id}`, { collection: e.collection, docId: e.doc_id });
+    return [...seen.values()];
+  };
+
+  return {
+    readRow: (collection, id) => readRaw(modelFor(models, collection), id),
+
+    async pendingFields(collection, id) {
+      ctx.assertOpen();
+      const rows = await driver.all<{ fields: string }>('SELECT fields FROM _lf_outbox WHERE collection = ? AND doc_id = ?', [collection, id]);
+      const names = new Set<string>();
+      for (const r of rows) for (const name of Object.keys(JSON.parse(r.fields) as object)) names.add(name);
+      return names;
+    },
+
+    async writeRow(collection, row) {
+      const model = modelFor(models, collection);
+      const before = await readRaw(model, row.id);
+      const now = ctx.clock();
+      await driver.run(model.sql.upsertRemote, [row.id, ...model.encodeFields(row.data), row.syncStatus, 0, null, row.serverTime, now, now, row.deleted ? 1 : 0]);
+      changes.row(collection, row.id, before?.data, { ...row.data, id: row.id });
+    },
+
+    async purgeRow(collection, id) {
+      const model = modelFor(models, collection);
+      const before = await readRaw(model, id);
+      if (before === undefined) return;
+      await driver.run(model.sql.purge, [id]);
+      changes.row(collection, id, before.data);
+    },
+
+    async ack(acks) {
+      ctx.assertOpen();
+      if (acks.length === 0) return;
+      const entries = await entriesFor(acks.map((a) => a.seq));
+      const timeBySeq = new Map(acks.map((a) => [a.seq, a.serverTime]));
+      await driver.run('DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(acks.map((a) => a.seq))]);
+      const docs = docsOf(entries);
+      for (const { collection, docId } of docs) {
+        const model = models.get(collection);
+        if (model === undefined) continue;
+        const serverTime = Math.max(...entries.filter((e) => e.collection === collection && e.doc_id === docId).map((e) => timeBySeq.get(e.seq) ?? 0));
+        const left = (await driver.all<{ n: number }>('SELECT count(*) AS n FROM _lf_outbox WHERE collection = ? AND doc_id = ?', [collection, docId]))[0]?.n ?? 0;
+        const sql =
+          left === 0
+            ? `UPDATE ${model.table} SET _sync_status = 'synced', _retry_count = 0, _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`
+            : `UPDATE ${model.table} SET _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`;
+        await driver.run(sql, [serverTime, docId]);
+      }
+      changes.outbox();
+      await touch(docs);
+    },
+
+    async recordFailure(seqs, failure) {
+      ctx.assertOpen();
+      if (seqs.length === 0) return;
+      const now = ctx.clock();
+      const error = JSON.stringify({ kind: failure.kind, message: failure.message });
+      const list = jsonList(seqs);
+      const entries = await entriesFor(seqs);
+      if (failure.nextAttemptAt === null) {
+        await driver.run(`UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, state = 'failed' WHERE seq IN (SELECT value FROM json_each(?))`, [now, error, list]);
+      } else {
+        await driver.run(`UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, next_attempt_at = ? WHERE seq IN (SELECT value FROM json_each(?))`, [
+          now,
+          error,
+          failure.nextAttemptAt,
+          list,
+        ]);
+      }
+      const status = failure.nextAttemptAt === null ? `, _sync_status = 'failed'` : '';
+      const docs = docsOf(entries);
+      for (const { collection, docId } of docs) {
+        const model = models.get(collection);
+        if (model === undefined) continue;
+        await driver.run(`UPDATE ${model.table} SET _retry_count = _retry_count + 1, _last_attempt = ?${status} WHERE id = ?`, [now, docId]);
+      }
+      changes.outbox();
+      await touch(docs);
+    },
+
+    async retryFailed(seqs) {
+      ctx.assertOpen();
+      const now = ctx.clock();
+      const filter = seqs === undefined ? '' : ' AND seq IN (SELECT value FROM json_each(?))';
+      const params = seqs === undefined ? [] : [jsonList(seqs)];
+      const entries = await driver.all<EntryRef>(`SELECT seq, collection, doc_id FROM _lf_outbox WHERE state = 'failed'${filter}`, params);
+      if (entries.length === 0) return 0;
+      await driver.run(`UPDATE _lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE state = 'failed'${filter}`, [now, ...params]);
+      const docs = docsOf(entries);
+      for (const { collection, docId } of docs) {
+        const model = models.get(collection);
+        if (model === undefined) continue;
+        await driver.run(`UPDATE ${model.table} SET _sync_status = 'pending', _retry_count = 0 WHERE id = ?`, [docId]);
+      }
+      changes.outbox();
+      await touch(docs);
+      return entries.length;
+    },
+
+    async quarantine(entry) {
+      ctx.assertOpen();
+      await driver.run(
+        `INSERT INTO _lf_quarantine (collection, path, reason, raw, at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(collection, path) DO UPDATE SET reason = excluded.reason, raw = excluded.raw, at = excluded.at`,
+        [entry.collection, entry.path, entry.reason, safeJson(entry.raw), ctx.clock()],
+      );
+    },
+
+    async getMeta(key) {
+      ctx.assertOpen();
+      return (await driver.all<{ value: string }>('SELECT value FROM _lf_meta WHERE key = ?', [key]))[0]?.value;
+    },
+
+    async setMeta(key, value) {
+      ctx.assertOpen();
+      if (key === 'schemaVersion') throw new LocalfireError('precondition', '"schemaVersion" is owned by the migrations');
+      await driver.run('INSERT INTO _lf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+    },
+  };
+}
+
+/** JSON text of any value: Dates as ISO strings, bigints as strings, cycles and functions dropped. */
+function safeJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  try {
+    return (
+      JSON.stringify(value, (_key, v: unknown) => {
+        if (typeof v === 'bigint') return v.toString();
+        if (typeof v === 'function' || typeof v === 'symbol') return undefined;
+        if (typeof v === 'object' && v !== null) {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+        }
+        return v;
+      }) ?? 'null'
+    );
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
