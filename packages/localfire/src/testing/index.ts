@@ -1,0 +1,3 @@
+// localfire/testing: fakes and helpers for tests of apps and adapters. Named exports only.
+export { createMemoryBackend } from './memory-remote/index.js';
+export type { MemoryBackend, MemoryBackendOptions, MemoryDocument, MemoryRemote, MemoryRuleRequest, MemoryRules } from './memory-remote/index.js';

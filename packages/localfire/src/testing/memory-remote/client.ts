@@ -1,0 +1,120 @@
+import { LocalfireError } from '../../errors.js';
+import type { ErrorKind } from '../../errors.js';
+import type { ConnectionState, RemoteWrite, WriteAck } from '../../sync/remote.js';
+import type { BackendCore } from './backend.js';
+import { createMemorySubscription } from './subscription.js';
+import type { MemorySubscription } from './subscription.js';
+import type { MemoryRemote } from './types.js';
+
+interface InjectedFailure {
+  readonly kind: ErrorKind;
+  readonly afterCommit: boolean;
+}
+
+const aborted = () => new LocalfireError('aborted', 'the write was aborted');
+const offline = () => new LocalfireError('offline', 'the memory remote is offline');
+
+/** One client of the backend; see {@link MemoryRemote} for its timing and offline behaviour. */
+export function createMemoryClient(core: BackendCore, userId: string | null): MemoryRemote {
+  let state: ConnectionState = 'online';
+  let closed = false;
+  let latency = 0;
+  let duplicates = false;
+  const failures: InjectedFailure[] = [];
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  const subscriptions = new Set<MemorySubscription>();
+
+  /** Waits the added latency (setTimeout) or one microtask; rejects `aborted` on abort. */
+  const pause = (signal?: AbortSignal): Promise<void> => {
+    if (latency <= 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(aborted());
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, latency);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+
+  const ensureUsable = (signal?: AbortSignal) => {
+    if (closed) throw new LocalfireError('closed', 'the memory remote client is closed');
+    if (signal?.aborted) throw aborted();
+    if (state === 'offline') throw offline();
+  };
+
+  const stopWatching = core.watch(() => {
+    for (const sub of subscriptions) sub.wake();
+  });
+
+  const client: MemoryRemote = {
+    userId,
+    get connectionState() {
+      return state;
+    },
+    async write(writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> {
+      const signal = options?.signal;
+      ensureUsable(signal);
+      await pause(signal);
+      ensureUsable(signal);
+      const failure = failures.shift();
+      if (failure && !failure.afterCommit) throw new LocalfireError(failure.kind, `injected ${failure.kind} failure`);
+      const acks = core.commit(userId, writes);
+      if (failure) throw new LocalfireError(failure.kind, `injected ${failure.kind} failure after commit`);
+      return acks;
+    },
+    subscribe(scope, from, handlers) {
+      const sub = createMemorySubscription({
+        core,
+        userId,
+        scope,
+        from,
+        handlers,
+        isOnline: () => state === 'online' && !closed,
+        pause: () => pause(),
+        duplicates: () => duplicates,
+        onClose: () => subscriptions.delete(sub),
+      });
+      if (closed) {
+        sub.close();
+        return sub;
+      }
+      subscriptions.add(sub);
+      sub.wake();
+      return sub;
+    },
+    onConnectionChange(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+    close() {
+      if (!closed) {
+        closed = true;
+        stopWatching();
+        for (const sub of [...subscriptions]) sub.close();
+        connectionListeners.clear();
+      }
+      return Promise.resolve();
+    },
+    setOnline(online) {
+      const next: ConnectionState = online ? 'online' : 'offline';
+      if (next === state) return;
+      state = next;
+      for (const listener of [...connectionListeners]) listener(next);
+      if (online) for (const sub of subscriptions) sub.wake();
+    },
+    failNextWrites(count, kind, failOptions) {
+      for (let i = 0; i < count; i++) failures.push({ kind, afterCommit: failOptions?.afterCommit ?? false });
+    },
+    setLatency(ms) {
+      latency = Math.max(0, ms);
+    },
+    duplicateDeliveries(on) {
+      duplicates = on;
+    },
+  };
+  return client;
+}

@@ -1,0 +1,137 @@
+/*
+ * One subscription: a pump that reads the backend's change log from its position and
+ * delivers batches, one at a time (each awaited), while the client is online.
+ *
+ *   idle --wake (online)--> pause --> read log --(changes)--> deliver --> pause ...
+ *                                        \--(nothing new)--> idle
+ *   any state --close / error--> closed (no handler call afterwards)
+ *
+ * Reading the log from a position is what makes resume, offline catch-up and ordering
+ * work the same way: there is no separate realtime path.
+ */
+import { LocalfireError, toLocalfireError } from '../../errors.js';
+import { decodeRemoteDocument } from '../../sync/codec.js';
+import type { Checkpoint, RemoteChange, RemoteScope, Subscription, SubscriptionHandlers } from '../../sync/remote.js';
+import type { BackendCore } from './backend.js';
+import { compileScope } from './scope.js';
+import type { ScopeMatcher } from './scope.js';
+
+export interface MemorySubscription extends Subscription {
+  /** Something changed (a commit, back online): deliver what is new, unless already doing so. */
+  wake(): void;
+}
+
+export interface MemorySubscriptionOptions {
+  readonly core: BackendCore;
+  readonly userId: string | null;
+  readonly scope: RemoteScope;
+  readonly from: Checkpoint | null;
+  readonly handlers: SubscriptionHandlers;
+  isOnline(): boolean;
+  /** Waits before each delivery (latency or a microtask). */
+  pause(): Promise<void>;
+  duplicates(): boolean;
+  onClose(): void;
+}
+
+type Collected = { readonly changes: RemoteChange[]; readonly checkpoint: Checkpoint | null } | { readonly deniedPath: string };
+
+export function createMemorySubscription(options: MemorySubscriptionOptions): MemorySubscription {
+  const { core, userId, handlers } = options;
+  const store = core.store;
+  /** Paths delivered as in scope (so a later change is `modified`, and leaving is `removed`). */
+  const known = new Set<string>();
+  let matcher: ScopeMatcher | null = null;
+  let next = 0;
+  let closed = false;
+  let running = false;
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    options.onClose();
+  };
+  const fail = (error: LocalfireError) => {
+    if (closed) return;
+    close();
+    handlers.onError(error);
+  };
+
+  const start = (): boolean => {
+    const compiled = compileScope(store.defs, options.scope);
+    if (compiled instanceof LocalfireError) {
+      fail(compiled);
+      return false;
+    }
+    if (!core.allowed({ userId, path: compiled.collectionPath, op: 'read' })) {
+      fail(denied(compiled.collectionPath, userId));
+      return false;
+    }
+    matcher = compiled;
+    next = store.indexAfter(options.from);
+    return true;
+  };
+
+  const collect = (scope: ScopeMatcher): Collected => {
+    const changes: RemoteChange[] = [];
+    let checkpoint: Checkpoint | null = null;
+    const log = store.log;
+    while (next < log.length && changes.length < core.deliveryBatchSize) {
+      const entry = log[next++];
+      const doc = entry && store.isCurrent(entry) ? store.get(entry.path) : undefined;
+      if (!entry || !doc || !scope.underParents(doc)) continue;
+      const inScope = scope.matchesFilters(doc);
+      const wasKnown = known.has(doc.path);
+      if (!inScope && !wasKnown) continue;
+      if (!core.allowed({ userId, path: doc.path, op: 'read' })) return { deniedPath: doc.path };
+      if (inScope) {
+        const change = decodeRemoteDocument(doc.def, {
+          id: doc.id,
+          path: doc.path,
+          data: structuredClone(doc.data),
+          updatedAtMicros: doc.serverTime,
+          type: wasKnown ? 'modified' : 'added',
+        });
+        if (change.type !== 'invalid') known.add(doc.path);
+        changes.push(change);
+      } else {
+        known.delete(doc.path);
+        changes.push({ type: 'removed', collection: doc.def.name, id: doc.id, path: doc.path });
+      }
+      checkpoint = { serverTime: entry.serverTime, id: entry.id };
+    }
+    return { changes, checkpoint };
+  };
+
+  const run = async () => {
+    running = true;
+    try {
+      for (;;) {
+        await options.pause();
+        if (closed || !options.isOnline()) return;
+        if (!matcher && !start()) return;
+        if (!matcher) return;
+        const batch = collect(matcher);
+        if ('deniedPath' in batch) return fail(denied(batch.deniedPath, userId));
+        if (batch.changes.length === 0) return;
+        await handlers.onChanges(batch.changes, batch.checkpoint);
+        if (options.duplicates() && !closed) await handlers.onChanges(batch.changes, batch.checkpoint);
+      }
+    } catch (e) {
+      fail(toLocalfireError(e));
+    } finally {
+      running = false;
+    }
+  };
+
+  return {
+    wake() {
+      if (!closed && !running) void run();
+    },
+    close,
+  };
+}
+
+function denied(path: string, userId: string | null): LocalfireError {
+  return new LocalfireError('permission-denied', `read of ${path} denied`, { details: { path, userId } });
+}

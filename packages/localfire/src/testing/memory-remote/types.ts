@@ -1,0 +1,79 @@
+import type { ErrorKind } from '../../errors.js';
+import type { CollectionDef } from '../../schema/collection.js';
+import type { ServerTime } from '../../store/sync-store.js';
+import type { RemotePort } from '../../sync/remote.js';
+
+/** One access the rules decide on. `path` is a document path, or for a subscription its collection path (placeholders left as `{name}` when the scope does not fix them). */
+export interface MemoryRuleRequest {
+  readonly userId: string | null;
+  readonly path: string;
+  readonly op: 'read' | 'write';
+}
+
+/** Security rules: return false to deny (the caller gets `permission-denied`). */
+export type MemoryRules = (request: MemoryRuleRequest) => boolean;
+
+export interface MemoryBackendOptions {
+  /** The collections the backend knows; writes and documents elsewhere are refused. */
+  readonly collections: readonly CollectionDef[];
+  /** Wall clock in ms (default `Date.now`). Server times are µs from it, strictly increasing. */
+  readonly clock?: () => number;
+  /** Default: everything is allowed. */
+  readonly rules?: MemoryRules;
+  /** Most changes per delivered batch (default 500). */
+  readonly deliveryBatchSize?: number;
+}
+
+/** A stored document as tests see it. */
+export interface MemoryDocument {
+  readonly path: string;
+  readonly collection: string;
+  readonly id: string;
+  /** The stored fields (a copy), without `deleted`. Injected raw data is returned as stored. */
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly serverTime: ServerTime;
+  readonly deleted: boolean;
+}
+
+/**
+ * A shared in-memory "server": several clients connect to one backend and see each
+ * other's writes. No module globals: create one per test.
+ */
+export interface MemoryBackend {
+  /** A new client (a RemotePort with a control surface), online, signed in as `userId` (default null). */
+  connect(options?: { readonly userId?: string | null }): MemoryRemote;
+  /**
+   * Stores `data` as the document at `path` (which must be a document path of a known
+   * collection) bypassing validation and rules, stamped with the next server time.
+   * Subscribers receive it like any change (decoding may make it `invalid`).
+   */
+  injectRaw(path: string, data: unknown): ServerTime;
+  /** A snapshot of every stored document, sorted by path. */
+  documents(): MemoryDocument[];
+  /** The last server time handed out (0 before any write). */
+  readonly lastServerTime: ServerTime;
+}
+
+/**
+ * A client of a {@link MemoryBackend}: the RemotePort the sync engine uses, plus controls.
+ *
+ * Timing: with latency 0 (the default) every outcome and delivery happens on a later
+ * microtask (no timers, so fake timers never block it); with `setLatency(ms)` writes settle
+ * and batches are delivered after `setTimeout(ms)`, so fake timers drive them.
+ * Offline: writes reject with `offline` at once (nothing is queued); subscriptions pause
+ * and, once online, deliver everything they missed from where they were.
+ */
+export interface MemoryRemote extends RemotePort {
+  readonly userId: string | null;
+  setOnline(online: boolean): void;
+  /**
+   * The next `count` write calls reject with `kind`. With `afterCommit` the writes are
+   * applied first and only the acknowledgement is lost (a "crash after the server
+   * committed" for idempotency tests).
+   */
+  failNextWrites(count: number, kind: ErrorKind, options?: { readonly afterCommit?: boolean }): void;
+  /** Added delay (ms, via setTimeout) before each write settles and each batch is delivered. */
+  setLatency(ms: number): void;
+  /** When on, each batch is delivered twice in a row (same changes, same checkpoint). */
+  duplicateDeliveries(on: boolean): void;
+}
