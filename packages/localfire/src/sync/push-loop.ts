@@ -1,0 +1,222 @@
+/*
+ * The push loop: drains the outbox to the remote in batches of at most 500 writes.
+ *
+ *            kick / timer                  batch acked or failed
+ *   idle ───────────────────▶ draining ◀───────────────────────┐
+ *    ▲  ▲                       │  └────── next ready batch ────┘
+ *    │  └── timer at nextWakeAt ┤ nothing ready
+ *    │                          │
+ *    │ online (kick, forced)    │ offline / `offline` error
+ *   paused ◀────────────────────┘
+ *   stop() from any state: aborts the in-flight write, clears the timer ─▶ stopped
+ *
+ * A forced pass (start-up, reconnect, forceSync) first moves failed entries back to
+ * pending and ignores backoff for that one pass. Per batch:
+ * - success: `ack` in one local transaction;
+ * - retryable error: each entry backs off on its own schedule (its own attempt count), the
+ *   pass goes on with other documents; after the last retry the entry becomes `failed`;
+ * - `offline` error: nothing recorded (no retry burnt), the pass ends; reconnect resumes;
+ * - non-retryable error: a single entry fails at once; a larger batch is bisected until the
+ *   poison entry is alone, the others are pushed. Later entries of a document that failed
+ *   in this pass wait (per-document order), other documents never do.
+ * Writes carry a deadline: the SDK's write promise stays pending while offline.
+ */
+import { LocalfireError, toLocalfireError } from '../errors.js';
+import type { OutboxEntry, SyncStore } from '../store/sync-store.js';
+import type { Backoff } from './backoff.js';
+import type { SyncLogWriter } from './log.js';
+import { logError } from './log.js';
+import { MAX_BATCH_WRITES } from './remote.js';
+import type { RemotePort, RemoteWrite, WriteAck } from './remote.js';
+
+export interface PushLoopOptions {
+  readonly store: SyncStore;
+  readonly remote: Pick<RemotePort, 'write'>;
+  readonly backoff: Backoff;
+  readonly clock: () => number;
+  readonly log: Pick<SyncLogWriter, 'emit'>;
+  readonly isOnline: () => boolean;
+  /** Deadline of one remote write. */
+  readonly deadlineMs: number;
+  readonly batchSize?: number;
+  /** Called with true when a pass starts and false when it ends. */
+  readonly onActive?: (active: boolean) => void;
+  readonly onSynced?: (at: number) => void;
+  readonly onError?: (error: LocalfireError) => void;
+}
+
+export interface KickOptions {
+  /** Ignore backoff for one pass and move failed entries back to pending first. */
+  readonly force?: boolean;
+}
+
+export interface PushLoop {
+  /** Asks for a pass as soon as possible (coalesced with one already asked for). */
+  kick(options?: KickOptions): void;
+  /** Resolves once no pass is running or asked for. */
+  whenIdle(): Promise<void>;
+  /** Aborts the in-flight write and clears the timer; later kicks do nothing. */
+  stop(): void;
+}
+
+type BatchOutcome = 'continue' | 'end-pass';
+
+export function createPushLoop(options: PushLoopOptions): PushLoop {
+  const { store, remote, backoff, clock, log, isOnline } = options;
+  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_WRITES, MAX_BATCH_WRITES);
+  const stopController = new AbortController();
+  let requested: KickOptions | null = null;
+  let running: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let active = false;
+
+  const stopped = (): boolean => stopController.signal.aborted;
+
+  function kick(opts: KickOptions = {}): void {
+    if (stopped()) return;
+    requested = { force: (requested?.force ?? false) || (opts.force ?? false) };
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    running ??= run().finally(() => {
+      running = null;
+    });
+  }
+
+  async function run(): Promise<void> {
+    try {
+      while (requested !== null && !stopped()) {
+        const { force = false } = requested;
+        requested = null;
+        try {
+          await pass(force);
+        } catch (e) {
+          if (!stopped()) options.onError?.(toLocalfireError(e));
+        }
+      }
+      await scheduleWake();
+    } finally {
+      if (active) options.onActive?.(false);
+      active = false;
+    }
+  }
+
+  async function scheduleWake(): Promise<void> {
+    if (stopped() || !isOnline()) return;
+    const now = clock();
+    const at = await store.nextWakeAt(now);
+    if (at === null || stopped() || requested !== null) return;
+    timer = setTimeout(() => {
+      timer = null;
+      kick();
+    }, Math.max(0, at - now));
+  }
+
+  async function pass(force: boolean): Promise<void> {
+    if (!isOnline()) return;
+    if (force) await store.transaction((tx) => tx.retryFailed());
+    const attempted = new Set<number>();
+    const blocked = new Set<string>();
+    for (;;) {
+      if (stopped() || !isOnline()) return;
+      const ready = await store.readyWrites(force ? Number.MAX_SAFE_INTEGER : clock(), batchSize);
+      const batch = ready.filter((e) => !attempted.has(e.seq) && !blocked.has(e.path));
+      if (batch.length === 0) return;
+      for (const e of batch) attempted.add(e.seq);
+      if ((await pushBatch(batch, blocked)) === 'end-pass') return;
+    }
+  }
+
+  async function pushBatch(entries: readonly OutboxEntry[], blocked: Set<string>): Promise<BatchOutcome> {
+    const batch = entries.filter((e) => !blocked.has(e.path));
+    if (batch.length === 0 || stopped()) return 'continue';
+    if (!active) options.onActive?.((active = true));
+    const started = clock();
+    log.emit({ type: 'sync-started', direction: 'push', count: batch.length });
+    let acks: WriteAck[];
+    try {
+      acks = await writeWithDeadline(batch.map(toRemoteWrite));
+    } catch (e) {
+      if (stopped()) return 'end-pass';
+      return onBatchFailure(batch, toLocalfireError(e), blocked);
+    }
+    await store.transaction((tx) => tx.ack(batch.map((e, i) => ({ seq: e.seq, serverTime: acks[i]?.serverTime ?? 0 }))));
+    const now = clock();
+    log.emit({ type: 'sync-succeeded', direction: 'push', count: batch.length, durationMs: now - started });
+    options.onSynced?.(now);
+    return 'continue';
+  }
+
+  async function onBatchFailure(batch: readonly OutboxEntry[], error: LocalfireError, blocked: Set<string>): Promise<BatchOutcome> {
+    log.emit({ type: 'sync-failed', direction: 'push', count: batch.length, error: logError(error), paths: batch.map((e) => e.path) });
+    options.onError?.(error);
+    if (error.kind === 'offline') return 'end-pass';
+    if (!error.retryable && batch.length > 1) {
+      const mid = Math.ceil(batch.length / 2);
+      if ((await pushBatch(batch.slice(0, mid), blocked)) === 'end-pass') return 'end-pass';
+      return pushBatch(batch.slice(mid), blocked);
+    }
+    for (const e of batch) blocked.add(e.path);
+    await recordFailures(batch, error);
+    return 'continue';
+  }
+
+  async function recordFailures(batch: readonly OutboxEntry[], error: LocalfireError): Promise<void> {
+    const now = clock();
+    const plans = batch.map((e) => {
+      const failures = e.attempts + 1;
+      const delay = error.retryable ? backoff.delay(failures) : null;
+      return { entry: e, failures, delay, nextAttemptAt: delay === null ? null : now + delay };
+    });
+    await store.transaction(async (tx) => {
+      for (const p of plans) await tx.recordFailure([p.entry.seq], { kind: error.kind, message: error.message, nextAttemptAt: p.nextAttemptAt });
+    });
+    for (const p of plans) {
+      if (p.delay === null) log.emit({ type: 'write-failed', mutationId: p.entry.mutationId, path: p.entry.path, error: logError(error) });
+      else log.emit({ type: 'retry-scheduled', mutationId: p.entry.mutationId, path: p.entry.path, failures: p.failures, delayMs: p.delay, nextAttemptAt: now + p.delay });
+    }
+  }
+
+  async function writeWithDeadline(writes: readonly RemoteWrite[]): Promise<WriteAck[]> {
+    const controller = new AbortController();
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    let onStop = (): void => undefined;
+    const interrupted = new Promise<never>((_, reject) => {
+      onStop = () => {
+        const error = new LocalfireError('aborted', 'sync engine stopped');
+        controller.abort(error);
+        reject(error);
+      };
+      deadline = setTimeout(() => {
+        const error = new LocalfireError('timeout', `remote write did not settle within ${options.deadlineMs} ms`);
+        controller.abort(error);
+        reject(error);
+      }, options.deadlineMs);
+    });
+    stopController.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      return await Promise.race([remote.write(writes, { signal: controller.signal }), interrupted]);
+    } finally {
+      clearTimeout(deadline);
+      stopController.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  return {
+    kick,
+    async whenIdle() {
+      while (running !== null) await running;
+    },
+    stop() {
+      stopController.abort(new LocalfireError('aborted', 'sync engine stopped'));
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      requested = null;
+    },
+  };
+}
+
+function toRemoteWrite(e: OutboxEntry): RemoteWrite {
+  return { mutationId: e.mutationId, collection: e.collection, id: e.docId, path: e.path, op: e.op, fields: e.fields };
+}

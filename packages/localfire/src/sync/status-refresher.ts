@@ -1,0 +1,55 @@
+/*
+ * Reads the counters of the status (outbox, quarantine, cache) from the store. Requests are
+ * coalesced: at most one read runs, and one more follows if anything asked meanwhile.
+ */
+import type { SyncStore } from '../store/sync-store.js';
+import type { StatusCell } from './status.js';
+
+export interface StatusRefresher {
+  /** Asks for a refresh soon. Never throws. */
+  request(): void;
+  whenIdle(): Promise<void>;
+  busy(): boolean;
+}
+
+export function createStatusRefresher(options: { readonly store: SyncStore; readonly status: StatusCell; readonly clock: () => number }): StatusRefresher {
+  const { store, status, clock } = options;
+  let dirty = false;
+  let running: Promise<void> | null = null;
+
+  async function refreshOnce(): Promise<void> {
+    const [outbox, quarantinedCount, cache] = await Promise.all([store.outboxStats(), store.quarantineCount(), store.cacheStats()]);
+    status.update({
+      pendingCount: outbox.pending,
+      failedCount: outbox.failed,
+      oldestPendingAt: outbox.oldestAt,
+      oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, clock() - outbox.oldestAt),
+      quarantinedCount,
+      cache,
+    });
+  }
+
+  async function loop(): Promise<void> {
+    while (dirty) {
+      dirty = false;
+      try {
+        await refreshOnce();
+      } catch {
+        // The store may be closing; the next request tries again.
+      }
+    }
+  }
+
+  return {
+    request() {
+      dirty = true;
+      running ??= loop().finally(() => {
+        running = null;
+      });
+    },
+    async whenIdle() {
+      while (running !== null) await running;
+    },
+    busy: () => running !== null,
+  };
+}
