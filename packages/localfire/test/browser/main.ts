@@ -1,13 +1,51 @@
-import { openBrowserDatabase } from '../../src/adapters/sqlite-wasm/index.js';
+import { acquireLeadership, openBrowserDatabase, type BrowserSqliteDriver } from '../../src/adapters/sqlite-wasm/index.js';
+import { API_KEY, type BrowserTestApi, type CaseResult, type LeadView } from './page-api.js';
+import { runBrowserDriverContract } from './run-contract.js';
 
-const w = window as unknown as Record<string, unknown>;
-w['smoke'] = async () => {
-  const db = await openBrowserDatabase({ userId: 'smoke', reset: true });
-  await db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, r REAL, b BLOB)');
-  await db.run('INSERT INTO t VALUES (?, ?, ?, ?)', ['a', 1, 1.5, new Uint8Array([1, 2])]);
-  const rows = await db.all('SELECT * FROM t');
-  let err = '';
-  try { await db.run('INSERT INTO t VALUES (?, ?, ?, ?)', ['a', 1, 1.5, null]); } catch (e) { err = `${(e as Error).name} ${(e as { code?: string }).code} ${(e as Error).message}`; }
-  await db.close();
-  return { rows, err, desc: db.description, v: db.sqliteVersion };
+const NOTES = 'CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, at INTEGER NOT NULL)';
+
+async function withDatabase<T>(userId: string, use: (db: BrowserSqliteDriver) => Promise<T>): Promise<T> {
+  const db = await openBrowserDatabase({ userId });
+  try {
+    return await use(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readIds(db: BrowserSqliteDriver): Promise<string[]> {
+  await db.exec(NOTES);
+  const rows = await db.all<{ id: string }>('SELECT id FROM notes ORDER BY at, id');
+  return rows.map((r) => r.id);
+}
+
+let lead: LeadView = { state: 'starting', rows: [] };
+let leaderDb: BrowserSqliteDriver | undefined;
+
+const api: BrowserTestApi = {
+  runDriverContract: (): Promise<CaseResult[]> => runBrowserDriverContract(),
+  writeNotes: (userId, ids) =>
+    withDatabase(userId, async (db) => {
+      await db.exec(NOTES);
+      let at = Date.now();
+      for (const id of ids) await db.run('INSERT INTO notes (id, at) VALUES (?, ?)', [id, at++]);
+    }),
+  readNotes: (userId) => withDatabase(userId, readIds),
+  async lead(userId, tab) {
+    const leadership = await acquireLeadership({ userId });
+    lead = { state: leadership.current, rows: [] };
+    leadership.subscribe((state) => { lead = { ...lead, state }; });
+    leadership.whenLeader().then(async () => {
+      leaderDb = await openBrowserDatabase({ userId });
+      await leaderDb.exec(NOTES);
+      await leaderDb.run('INSERT INTO notes (id, at) VALUES (?, ?)', [tab, Date.now()]);
+      lead = { ...lead, rows: await readIds(leaderDb) };
+    }).catch((e: unknown) => {
+      lead = { ...lead, error: e instanceof Error ? e.message : String(e) };
+    });
+    return leadership.current;
+  },
+  leadView: () => lead,
 };
+
+(window as unknown as Record<string, unknown>)[API_KEY] = api;
