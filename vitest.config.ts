@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     pool: 'forks',
+    // One Firestore emulator for the whole run (chat rules); tests isolate by project id.
+    globalSetup: ['test-support/emulator-global-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     coverage: {
