@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { formatTable, rowFilter, writeResults } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 import { localStoreBench } from './local-store.js';
+import { remoteRoundtripBench } from './remote-roundtrip.js';
 
-const modules: readonly BenchModule[] = [localStoreBench];
+const modules: readonly BenchModule[] = [localStoreBench, remoteRoundtripBench];
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
