@@ -86,6 +86,7 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
 
   async function run(): Promise<void> {
     try {
+      // A kick may land while the wake-up is being scheduled: loop until none is left.
       while (requested !== null && !stopped()) {
         const { force = false } = requested;
         requested = null;
@@ -94,8 +95,8 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
         } catch (e) {
           if (!stopped()) options.onError?.(toLocalfireError(e));
         }
+        if (requested === null) await scheduleWake();
       }
-      await scheduleWake();
     } finally {
       if (active) options.onActive?.(false);
       active = false;
