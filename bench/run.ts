@@ -3,6 +3,7 @@
  * filters (substring of the row name; no filter runs everything), prints a table, and merges
  * the rows into bench/results.json (rows not run this time are kept).
  */
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatTable, rowFilter, writeResults } from './harness.js';
@@ -24,7 +25,8 @@ async function main(): Promise<void> {
   const fresh: BenchRow[] = [];
   for (const m of chosen) {
     const log = (message: string) => console.error(`[${m.name}] ${message}`);
-    log(`running ${m.rows.filter(selected).join(', ')}`);
+    // Latency percentiles are wall time: a busy machine (other processes) inflates p99 most.
+    log(`running ${m.rows.filter(selected).join(', ')} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
     fresh.push(...(await m.run({ selected, log })));
   }
   const path = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
