@@ -25,6 +25,12 @@ export interface SqliteDriver {
   exec(sql: string): Promise<void>;
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
   all<R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<R[]>;
+  /**
+   * Optional fast path: like `all`, but each row is an array of its column values in select
+   * order (no per-row object). The store uses it for entity reads when present and falls
+   * back to `all` otherwise; same value rules as `all`.
+   */
+  values?(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>;
   /** Closes the connection; later calls reject. Idempotent. */
   close(): Promise<void>;
   /** A short label for logs and the inspector (e.g. `better-sqlite3:/path/app.db`). */

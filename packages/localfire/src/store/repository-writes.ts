@@ -10,7 +10,7 @@ import { validateSync } from '../schema/standard-schema.js';
 import { recorder, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
-import type { RowObject } from './row-mapper.js';
+import { selectRows } from './row-mapper.js';
 import type { FieldChange } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 import type { RowMeta, Stored } from './types.js';
@@ -24,7 +24,7 @@ interface Current {
 
 /** The row by id, tombstones included. */
 export async function readCurrent(ctx: OpContext, model: TableModel, id: string): Promise<Current | undefined> {
-  const rows = await ctx.driver.all<RowObject>(model.sql.selectById, [id]);
+  const rows = await selectRows(ctx.driver, model.sql.selectById, [id]);
   const row = rows[0];
   if (row === undefined) return undefined;
   const { $meta, ...data } = model.mapRow(row);

@@ -12,7 +12,7 @@ import { createLiveQuery } from './live-query.js';
 import type { LiveRegistry } from './live-registry.js';
 import { compileCount, compileCountBy, compileQuery } from './query-compiler.js';
 import { addToSetRow, createRow, deleteRow, readCurrent, updateRow, upsertRow } from './repository-writes.js';
-import type { RowObject } from './row-mapper.js';
+import { selectRows } from './row-mapper.js';
 import type { TableModel } from './table-model.js';
 import type { LiveQuery, Query, Repository, Stored, Where } from './types.js';
 
@@ -40,9 +40,10 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
 
   const readOne = async (ctx: OpContext, id: string): Promise<Stored<T> | undefined> => {
     ctx.reads?.add(name);
-    const rows = await ctx.driver.all<RowObject>(model.sql.selectById, [id]);
-    const row = rows[0];
-    return row === undefined || row._deleted === 1 ? undefined : (model.mapRow(row) as Stored<T>);
+    const row = (await selectRows(ctx.driver, model.sql.selectById, [id]))[0];
+    if (row === undefined) return undefined;
+    const stored = model.mapRow(row) as Stored<T>;
+    return stored.$meta.deleted ? undefined : stored;
   };
 
   const runQuery = async (ctx: OpContext, query: Query<T>): Promise<Stored<T>[]> => {
@@ -58,7 +59,7 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
       }
     }
     const compiled = compileQuery(model, query, cursor);
-    const rows = await ctx.driver.all<RowObject>(compiled.sql, compiled.params);
+    const rows = await selectRows(ctx.driver, compiled.sql, compiled.params);
     const out = new Array<Stored<T>>(rows.length);
     const map = model.mapRow;
     for (let i = 0; i < rows.length; i++) out[i] = map(rows[i]!) as Stored<T>;

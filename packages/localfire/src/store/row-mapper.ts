@@ -1,9 +1,11 @@
 /*
- * Precompiled row mappers: one closure per collection over its column list, so turning a
- * SQLite row into an entity does no per-row lookups of field specs.
+ * Precompiled row mappers: one closure per collection over its column positions, so turning
+ * a SQLite row into an entity does no per-row lookups of field specs. Rows are arrays in
+ * select order: `id`, the field columns, then the bookkeeping columns.
  */
 import type { FieldKind } from '../schema/fields.js';
 import { sqlDecoder } from './columns.js';
+import type { SqliteDriver, SqlValue } from './driver.js';
 import type { RowMeta, Stored, SyncStatus } from './types.js';
 
 /** The bookkeeping columns every entity table has, in select order after the fields. */
@@ -14,60 +16,67 @@ export interface MappedColumn {
   readonly kind: FieldKind;
 }
 
-export type RowObject = Record<string, unknown>;
-export type DataMapper = (row: RowObject) => Record<string, unknown>;
-export type RowMapper<T> = (row: RowObject) => Stored<T>;
+export type Row = readonly unknown[];
+export type DataMapper = (row: Row) => Record<string, unknown>;
+export type RowMapper<T> = (row: Row) => Stored<T>;
 
-type Step = (entity: Record<string, unknown>, row: RowObject) => void;
+/** Rows of a query as arrays, through the driver's `values` fast path when it has one. */
+export async function selectRows(driver: SqliteDriver, sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
+  if (driver.values) return driver.values(sql, params);
+  const rows = await driver.all(sql, params);
+  return rows.map((r) => Object.values(r));
+}
 
-function stepFor(column: MappedColumn): Step {
+type Step = (entity: Record<string, unknown>, row: Row) => void;
+
+function stepFor(column: MappedColumn, index: number): Step {
   const name = column.field;
   const decode = sqlDecoder(column.kind);
   if (decode === null) {
     return (entity, row) => {
-      const v = row[name];
+      const v = row[index];
       if (v !== null) entity[name] = v;
     };
   }
   return (entity, row) => {
-    const v = row[name];
+    const v = row[index];
     if (v !== null) entity[name] = decode(v);
   };
 }
 
-/** Maps the field columns of a row (plus `id`) to an entity in local representation. */
+/** Maps `id` and the field columns of a row to an entity in local representation. */
 export function createDataMapper(columns: readonly MappedColumn[]): DataMapper {
-  const steps = columns.map(stepFor);
+  const steps = columns.map((c, i) => stepFor(c, i + 1));
   const n = steps.length;
   return (row) => {
-    const entity: Record<string, unknown> = { id: row.id };
+    const entity: Record<string, unknown> = { id: row[0] };
     for (let i = 0; i < n; i++) steps[i]!(entity, row);
     return entity;
   };
 }
 
-/** `ms` or µs column value to a Date, NULL to null. */
 const dateOrNull = (v: unknown, divisor: number): Date | null => (v === null || v === undefined ? null : new Date((v as number) / divisor));
 
-/** Bookkeeping of a row. Server time is stored in µs, local times in ms. */
-export function mapMeta(row: RowObject): RowMeta {
+/** Bookkeeping of a row whose bookkeeping columns start at `at`. Server time is µs, local times ms. */
+export function mapMeta(row: Row, at: number): RowMeta {
   return {
-    syncStatus: row._sync_status as SyncStatus,
-    retryCount: (row._retry_count as number | null) ?? 0,
-    lastSyncAttempt: dateOrNull(row._last_attempt, 1),
-    serverTimestamp: dateOrNull(row._server_time, 1000),
-    createdAt: new Date(row._created_at as number),
-    updatedAt: new Date(row._updated_at as number),
-    deleted: row._deleted === 1,
+    syncStatus: row[at] as SyncStatus,
+    retryCount: (row[at + 1] as number | null) ?? 0,
+    lastSyncAttempt: dateOrNull(row[at + 2], 1),
+    serverTimestamp: dateOrNull(row[at + 3], 1000),
+    createdAt: new Date(row[at + 4] as number),
+    updatedAt: new Date(row[at + 5] as number),
+    deleted: row[at + 6] === 1,
   };
 }
 
 /** Maps a full row (fields and bookkeeping) to `Stored<T>`. */
 export function createRowMapper<T>(columns: readonly MappedColumn[]): RowMapper<T> {
   const data = createDataMapper(columns);
+  const metaAt = columns.length + 1;
   return (row) => {
     const entity = data(row);
-    entity.$meta = mapMeta(row);
+    entity.$meta = mapMeta(row, metaAt);
     return entity as Stored<T>;
   };
 }

@@ -4,7 +4,7 @@
  */
 import { LocalfireError } from '../errors.js';
 import { modelFor, recorder, type OpContext } from './context.js';
-import type { RowObject } from './row-mapper.js';
+import { selectRows } from './row-mapper.js';
 import type { RawRow, SyncTransaction } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 
@@ -22,15 +22,10 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
 
   const readRaw = async (model: TableModel, id: string): Promise<RawRow | undefined> => {
     ctx.assertOpen();
-    const row = (await driver.all<RowObject>(model.sql.selectById, [id]))[0];
+    const row = (await selectRows(driver, model.sql.selectById, [id]))[0];
     if (row === undefined) return undefined;
-    return {
-      id,
-      data: model.mapData(row),
-      syncStatus: row._sync_status as RawRow['syncStatus'],
-      serverTime: row._server_time as number | null,
-      deleted: row._deleted === 1,
-    };
+    const { $meta, ...data } = model.mapRow(row);
+    return { id, data, syncStatus: $meta.syncStatus, serverTime: row[model.columns.length + 4] as number | null, deleted: $meta.deleted };
   };
 
   /** Re-reads rows after a bookkeeping change, recording them for live queries. */

@@ -7,7 +7,7 @@ import type { CollectionDef } from '../schema/collection.js';
 import type { FieldKind, MergePolicy } from '../schema/fields.js';
 import { columnType, quote, toSql } from './columns.js';
 import type { SqlValue } from './driver.js';
-import { createDataMapper, createRowMapper, META_COLUMNS, type DataMapper, type RowMapper } from './row-mapper.js';
+import { createRowMapper, META_COLUMNS, type RowMapper } from './row-mapper.js';
 
 export interface ColumnModel {
   readonly field: string;
@@ -28,7 +28,6 @@ export interface TableModel {
   /** `id`, every field column, every bookkeeping column. */
   readonly selectList: string;
   readonly mapRow: RowMapper<Record<string, unknown>>;
-  readonly mapData: DataMapper;
   readonly sql: {
     readonly selectById: string;
     readonly insert: string;
@@ -68,7 +67,6 @@ export function createTableModel(def: CollectionDef<any>): TableModel {
     byField,
     selectList,
     mapRow: createRowMapper(columns),
-    mapData: createDataMapper(columns),
     sql: {
       selectById: `SELECT ${selectList} FROM ${table} WHERE id = ?`,
       insert,

@@ -158,6 +158,19 @@ export const driverContractCases: readonly DriverContractCase[] = [
       }),
   },
   {
+    name: 'values (optional fast path), when present, returns rows as arrays in select order',
+    run: (make) =>
+      withDriver(make, async (db) => {
+        if (db.values === undefined) return;
+        await db.exec('CREATE TABLE a (id TEXT, n INTEGER, r REAL, z TEXT)');
+        await db.run('INSERT INTO a VALUES (?, ?, ?, ?), (?, ?, ?, ?)', ['x', 1, 1.5, null, 'y', 2, 2.5, 'q']);
+        const rows = await db.values('SELECT z, id, n, r FROM a WHERE n >= ? ORDER BY id', [1]);
+        check(show(rows) === show([[null, 'x', 1, 1.5], ['q', 'y', 2, 2.5]]), `values: ${show(rows)}`);
+        const objects = await db.all<Row>('SELECT z, id, n, r FROM a ORDER BY id');
+        check(show(objects.map((o) => Object.values(o))) === show(rows), 'all and values agree on the same SQL');
+      }),
+  },
+  {
     name: 'close is idempotent and later calls reject',
     async run(make) {
       const db = await make();

@@ -43,6 +43,19 @@ export function createNodeSqliteDriver(options: NodeSqliteDriverOptions): Sqlite
     return stmt;
   };
 
+  const rawCache = new Map<string, Statement>();
+  const prepareRaw = (sql: string): Statement => {
+    assertOpen();
+    let stmt = rawCache.get(sql);
+    if (stmt === undefined) {
+      stmt = db.prepare(sql);
+      stmt.safeIntegers(false);
+      stmt.raw(true);
+      rawCache.set(sql, stmt);
+    }
+    return stmt;
+  };
+
   const assertOpen = (): void => {
     if (closed) throw new LocalfireError('closed', 'the SQLite connection is closed');
   };
@@ -56,10 +69,12 @@ export function createNodeSqliteDriver(options: NodeSqliteDriverOptions): Sqlite
       }),
     run: (sql, params) => attempt(() => ({ changes: prepare(sql).run(...bind(params)).changes })),
     all: <R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => attempt(() => prepare(sql).all(...bind(params)) as R[]),
+    values: (sql, params) => attempt(() => prepareRaw(sql).all(...bind(params)) as unknown[][]),
     close(): Promise<void> {
       if (!closed) {
         closed = true;
         cache.clear();
+        rawCache.clear();
         db.close();
       }
       return Promise.resolve();
