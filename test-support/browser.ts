@@ -1,6 +1,9 @@
 // The browser test rig: Debian's Chromium driven by playwright-core, pages served by Vite on
 // 127.0.0.1. Reused by the library's browser tests and the app's end-to-end tests.
 // Never `npx playwright install`: the system Chromium is used.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { createServer, defaultClientConditions, type InlineConfig, type ViteDevServer } from 'vite';
 
@@ -43,7 +46,12 @@ export async function launchBrowser(options: { readonly args?: readonly string[]
 export interface ServeOptions {
   /** A Vite config file, e.g. the app's; default none (plain dev server on `root`). */
   readonly configFile?: string | false;
-  /** Extra Vite config merged in. */
+  /**
+   * Dependencies to pre-bundle at start (CommonJS ones such as `react`, `react-dom/client`).
+   * Default none: the sources and ESM dependencies are served as they are.
+   */
+  readonly prebundle?: readonly string[];
+  /** Extra Vite config, applied last. */
   readonly vite?: InlineConfig;
 }
 
@@ -61,36 +69,40 @@ export interface Served {
  * no mid-test reloads.
  */
 export async function serve(root: string, options: ServeOptions = {}): Promise<Served> {
-  const server = await createServer({
-    root,
-    configFile: options.configFile ?? false,
-    logLevel: 'warn',
-    clearScreen: false,
-    resolve: { conditions: ['localfire-source', ...defaultClientConditions] },
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
-    optimizeDeps: { noDiscovery: true, include: [], exclude: ['@sqlite.org/sqlite-wasm'] },
-    ...options.vite,
-  });
+  // A private cache dir: parallel runs never share or race on pre-bundled deps.
+  const cacheDir = await mkdtemp(join(tmpdir(), 'localfire-vite-'));
+  const removeCache = (): Promise<void> => rm(cacheDir, { recursive: true, force: true });
+  let server: ViteDevServer | undefined;
   try {
+    server = await createServer({
+      root,
+      cacheDir,
+      configFile: options.configFile ?? false,
+      logLevel: 'warn',
+      clearScreen: false,
+      resolve: { conditions: ['localfire-source', ...defaultClientConditions] },
+      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null },
+      optimizeDeps: { noDiscovery: true, include: [...(options.prebundle ?? [])], exclude: ['@sqlite.org/sqlite-wasm'] },
+      ...options.vite,
+    });
     await server.listen();
+    const address = server.httpServer?.address();
+    if (address === null || address === undefined || typeof address === 'string') throw new Error('Vite did not report a TCP address');
+    const running = server;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${address.port}/`,
+      server: running,
+      close() {
+        closing ??= running.close().catch(() => undefined).then(removeCache);
+        return closing;
+      },
+    };
   } catch (e) {
-    await server.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await removeCache();
     throw e;
   }
-  const address = server.httpServer?.address();
-  if (address === null || address === undefined || typeof address === 'string') {
-    await server.close().catch(() => undefined);
-    throw new Error('Vite did not report a TCP address');
-  }
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${address.port}/`,
-    server,
-    close() {
-      closing ??= server.close().catch(() => undefined);
-      return closing;
-    },
-  };
 }
 
 /** Collects what a test starts and closes all of it, newest first, even after a failure. */
