@@ -28,7 +28,7 @@ export interface SyncEngineOptions {
   readonly scopes: ScopesFn;
   /** Default: the remote's connection state. */
   readonly network?: NetworkMonitor;
-  /** Local ms. Default `Date.now`. */
+  /** Local ms. Default `Date.now`. Must be the store's clock (outbox times are compared with it). */
   readonly clock?: () => number;
   /** [0, 1), for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
