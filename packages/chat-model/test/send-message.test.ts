@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLocalfireError } from 'localfire';
-import { conversations, messages } from '../src/index.js';
+import { conversations, createMessageRepository, messages } from '../src/index.js';
 import type { Conversation } from '../src/index.js';
 import { openChat, record, seedUsers, T0 } from './helpers.js';
 import type { ChatFixture } from './helpers.js';
@@ -72,6 +72,14 @@ describe('MessageRepository.sendMessage', () => {
     const messageEntry = outbox.find((e) => e.collection === 'messages')!;
     expect(messageEntry.path).toBe(`conversations/${conv.id}/messages/${msg.id}`);
     expect(messageEntry.fields.text).toEqual({ op: 'set', value: 'hello' });
+  });
+
+  it('defaults to the real clock and random UUIDs', async () => {
+    const repo = createMessageRepository({ store: chat.store });
+    const before = Date.now();
+    const msg = await repo.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'bob', senderName: 'Bob' });
+    expect(msg.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(msg.timestamp.getTime()).toBeGreaterThanOrEqual(before);
   });
 
   it('never moves lastActivityAt back when the sender clock is behind', async () => {
