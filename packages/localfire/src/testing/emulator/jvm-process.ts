@@ -28,6 +28,8 @@ export interface JvmProcess {
   /** The JVM's pid (the watchdog's pid is the process group id). */
   readonly jvmPid: number;
   readonly groupId: number;
+  /** Resolves when the JVM has exited, whether stopped or crashed. */
+  readonly exited: Promise<void>;
   /** Stops the JVM and its watchdog; resolves once the group has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -149,5 +151,5 @@ export async function startJvmProcess(options: JvmProcessOptions): Promise<JvmPr
   // A forgotten emulator must not keep this process alive; the exit hooks still stop it.
   child.unref();
   for (const stream of child.stdio) unrefStream(stream);
-  return { jvmPid, groupId, stop };
+  return { jvmPid, groupId, exited: exited.then(() => undefined), stop };
 }

@@ -18,6 +18,8 @@ export interface LocateOptions {
   readonly homeDir?: string;
   /** Whether to ask `gcloud info` for its SDK root when the usual paths have no jar. Default true. */
   readonly askGcloud?: boolean;
+  /** Well-known gcloud SDK install directories to try; default the Debian, snap and /opt ones. */
+  readonly sdkRoots?: readonly string[];
 }
 
 /** How to install what is missing; part of every "not found" error message. */
@@ -160,7 +162,7 @@ export function locateFirestoreEmulatorJar(options: LocateOptions = {}): string 
     }
     return undefined;
   };
-  const fromSdk = tryRoots(sdkRootsFromGcloud(env, false)) ?? tryRoots(KNOWN_SDK_ROOTS) ?? tryRoots(sdkRootsFromGcloud(env, options.askGcloud ?? true));
+  const fromSdk = tryRoots(sdkRootsFromGcloud(env, false)) ?? tryRoots(options.sdkRoots ?? KNOWN_SDK_ROOTS) ?? tryRoots(sdkRootsFromGcloud(env, options.askGcloud ?? true));
   if (fromSdk !== undefined) return fromSdk;
   const home = options.homeDir ?? env['HOME'] ?? homedir();
   const fromCache = jarFromFirebaseCache(home);

@@ -33,6 +33,8 @@ export interface FirestoreEmulator {
   readonly external: boolean;
   /** The JVM's pid, or undefined for an external emulator. */
   readonly pid: number | undefined;
+  /** Resolves when the emulator process ends (stopped or crashed); never, for an external one. */
+  readonly exited: Promise<void>;
   /** A fresh project id, unique to this call: `demo-<label>-<random>` (the `demo-` prefix marks emulator-only projects). */
   projectId(label?: string): string;
   /** Deletes every document of one project. */
@@ -82,6 +84,7 @@ function createHandle(host: string, port: number, external: boolean, jvm: JvmPro
     hostAndPort,
     external,
     pid: jvm?.jvmPid,
+    exited: jvm?.exited ?? new Promise<void>(() => {}),
     projectId: (label = 'test') => `demo-${slug(label)}-${randomUUID().slice(0, 8)}`,
     clear: (projectId) => clearEmulatorProject(hostAndPort, projectId),
     setRules: (projectId, source) => setEmulatorProjectRules(hostAndPort, projectId, source),
