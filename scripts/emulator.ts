@@ -1,9 +1,11 @@
 // `npm run emulator [-- --port 8080] [-- --verbose]`: Google's Cloud Firestore emulator on
 // 127.0.0.1 with the chat app's security rules, until Ctrl-C. Exits non-zero, saying what to
 // install, when Java or the emulator is missing.
+// `npm run emulator -- --check`: only finds Java and the emulator jar (as the tests would),
+// prints them, and exits 0, or 1 with what is missing and how to install it.
 import { parseArgs } from 'node:util';
 import { isLocalfireError } from 'localfire';
-import { startFirestoreEmulator } from 'localfire/testing/emulator';
+import { locateFirestoreEmulatorJar, locateJava, startFirestoreEmulator } from 'localfire/testing/emulator';
 import { CHAT_RULES_PATH } from '../test-support/paths.js';
 
 const DEFAULT_PORT = 8080;
@@ -12,8 +14,25 @@ const { values } = parseArgs({
   options: {
     port: { type: 'string', default: process.env['FIRESTORE_EMULATOR_PORT'] ?? String(DEFAULT_PORT) },
     verbose: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
   },
 });
+
+if (values.check) {
+  const external = process.env['FIRESTORE_EMULATOR_HOST'];
+  try {
+    if (external !== undefined && external !== '') {
+      console.log(`FIRESTORE_EMULATOR_HOST=${external}: the tests will use that emulator.`);
+    } else {
+      console.log(`java: ${locateJava()}`);
+      console.log(`Firestore emulator: ${locateFirestoreEmulatorJar()}`);
+    }
+    process.exit(0);
+  } catch (e) {
+    console.error(isLocalfireError(e) ? e.message : e);
+    process.exit(1);
+  }
+}
 const port = Number(values.port);
 if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
   console.error(`--port must be a TCP port, got "${values.port}"`);
