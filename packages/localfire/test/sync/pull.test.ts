@@ -20,7 +20,7 @@ function recordDeliveries(remote: MemoryRemote): { changes: RemoteChange[] } {
   return { changes };
 }
 
-const idOf = (c: RemoteChange) => (c.type === 'added' || c.type === 'modified' ? c.doc.id : c.id);
+const idOf = (c: RemoteChange) => ('doc' in c ? c.doc.id : c.id);
 
 describe('pull', () => {
   const open: Device[] = [];
