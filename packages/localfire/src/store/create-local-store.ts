@@ -95,11 +95,11 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   const core: StoreCore = { models, registry, scope: storeScope, model: (def) => modelFor(models, def) };
 
   const txScope = (ctx: OpContext): OpScope => ({
-    read: (fn) => {
+    read: async (fn) => {
       ctx.assertOpen();
       return fn(ctx);
     },
-    write: (fn) => {
+    write: async (fn) => {
       ctx.assertOpen();
       return fn(ctx);
     },

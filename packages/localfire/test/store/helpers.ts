@@ -32,8 +32,11 @@ export interface TestStore {
   readonly clock: ReturnType<typeof createTestClock>;
 }
 
-export async function openStore(options: { filename?: string; collections?: readonly CollectionDef<any>[] } = {}): Promise<TestStore> {
-  const driver = createNodeSqliteDriver({ filename: options.filename ?? ':memory:' });
+export async function openStore(
+  options: { filename?: string; collections?: readonly CollectionDef<any>[]; wrap?: (driver: SqliteDriver) => SqliteDriver } = {},
+): Promise<TestStore> {
+  const base = createNodeSqliteDriver({ filename: options.filename ?? ':memory:' });
+  const driver = options.wrap ? options.wrap(base) : base;
   const clock = createTestClock();
   const store = await createLocalStore({ driver, collections: options.collections ?? [todos, lists], clock, newId: createTestIds() });
   return { store, driver, clock };
@@ -55,4 +58,30 @@ export async function settle(store: LocalStore): Promise<void> {
 
 export function todoInput(overrides: Partial<{ id: string; listId: string; title: string; done: boolean; position: number; dueAt: Date; tags: string[]; notes: Record<string, unknown> }> = {}) {
   return { listId: 'l1', title: 'buy milk', done: false, position: 1, tags: [] as string[], ...overrides };
+}
+
+/** Wraps a driver, counting the SELECTs whose SQL contains `needle`. */
+export function countingDriver(driver: SqliteDriver, needle: string): { driver: SqliteDriver; count: () => number } {
+  let n = 0;
+  const seen = (sql: string) => {
+    if (sql.startsWith('SELECT') && sql.includes(needle)) n++;
+  };
+  const wrapped: SqliteDriver = {
+    description: driver.description,
+    exec: (sql) => driver.exec(sql),
+    run: (sql, params) => driver.run(sql, params),
+    all: (sql, params) => {
+      seen(sql);
+      return driver.all(sql, params);
+    },
+    close: () => driver.close(),
+  };
+  if (driver.values) {
+    const values = driver.values.bind(driver);
+    wrapped.values = (sql, params) => {
+      seen(sql);
+      return values(sql, params);
+    };
+  }
+  return { driver: wrapped, count: () => n };
 }
