@@ -58,13 +58,14 @@ let ids = 0;
 /** A device: a store (in memory unless `filename`), a remote client of `backend`, an engine. */
 export async function openDevice(
   backend: MemoryBackend,
-  options: { filename?: string; remote?: MemoryRemote; start?: boolean; userId?: string; engine?: Partial<SyncEngineOptions>; newId?: () => string; clock?: () => number } = {},
+  options: { filename?: string; remote?: MemoryRemote; start?: boolean; userId?: string; engine?: Partial<SyncEngineOptions>; newId?: () => string; clock?: () => number; wrapStore?: (store: LocalStore) => LocalStore } = {},
 ): Promise<Device> {
   const driver = createNodeSqliteDriver({ filename: options.filename ?? ':memory:' });
   const prefix = `d${++ids}`;
   let n = 0;
   const clock = options.clock ?? Date.now;
-  const store = await createLocalStore({ driver, collections: [todos, lists], clock, newId: options.newId ?? (() => `${prefix}-${++n}`) });
+  const opened = await createLocalStore({ driver, collections: [todos, lists], clock, newId: options.newId ?? (() => `${prefix}-${++n}`) });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   const userId = options.userId ?? USER;
   const remote = options.remote ?? backend.connect({ userId });
   const engine = createSyncEngine({ store, remote, userId, scopes: todoScopes, clock, random: () => 0.5, ...options.engine });
