@@ -74,7 +74,9 @@ export function resolveRemote(input: ResolveInput): Resolution {
   for (const field of def.fieldNames) {
     const policy = def.fields[field]?.merge ?? 'lww';
     const localValue = local?.data[field];
-    const remoteValue = remote.data[field];
+    // A tombstone may arrive with only the fields that still decode: required ones missing keep the local value.
+    const lenient = remote.deleted && !(field in remote.data) && def.fields[field]?.optional === false;
+    const remoteValue = lenient ? localValue : remote.data[field];
     const newest = remoteIsNewest ? remoteValue : localValue;
     let value: unknown;
     if (local === undefined) {

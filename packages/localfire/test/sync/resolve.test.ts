@@ -198,6 +198,12 @@ describe('resolveRemote: policies', () => {
     expect(resolveRemote({ def: things, local: stale, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [] }) }).row.deleted).toBe(true);
   });
 
+  it('a tombstone missing required fields keeps the local values of those fields', () => {
+    const local = synced(100, { name: 'n', presence: 'p', tags: ['t'] });
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: { ...doc(200, {}, true), data: { presence: 'gone' } } });
+    expect(r.row).toMatchObject({ deleted: true, data: { name: 'n', owner: 'o', tags: ['t'], presence: 'gone' } });
+  });
+
   it('a failed local write keeps its value and its failed status', () => {
     const local: RawRow = { ...synced(100, { name: 'mine', presence: 'p', tags: [] }), syncStatus: 'failed' };
     const r = resolveRemote({ def: things, local, pendingFields: new Set(['name']), remote: doc(200, { name: 'theirs', presence: 'p', tags: [] }) });
