@@ -1,9 +1,18 @@
+import { openBrowserDatabase } from '../../src/adapters/sqlite-wasm/index.js';
+import { driverContractCases } from '../../src/testing/driver-contract.js';
 import { browserDriverCases } from './browser-driver-cases.js';
 import type { CaseResult } from './page-api.js';
 
-/** Runs every case one after another, collecting pass/fail instead of stopping at the first. */
+/**
+ * Runs the shared driver contract against the browser driver (each `makeDriver` call opens a
+ * fresh, empty OPFS database of its own), then the browser-specific cases. Collects pass/fail
+ * instead of stopping at the first failure.
+ */
 export async function runBrowserDriverContract(): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
+  let databases = 0;
+  const makeDriver = () => openBrowserDatabase({ userId: `contract-${++databases}`, reset: true });
+  for (const c of driverContractCases) results.push(await runCase(`contract: ${c.name}`, () => c.run(makeDriver)));
   for (const c of browserDriverCases) results.push(await runCase(`browser: ${c.name}`, () => c.run()));
   return results;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCleanup, launchBrowser, serve, type LaunchedBrowser, type Served } from '../../../../test-support/browser.js';
+import { driverContractCases } from '../../src/testing/driver-contract.js';
 import { API_KEY, type BrowserTestApi, type LeadView } from './page-api.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -53,7 +54,9 @@ describe('localfire/browser in Chromium', () => {
       const results = await call(page, 'runDriverContract');
       const failures = results.filter((r) => !r.ok);
       expect(failures).toEqual([]);
-      expect(results.length).toBeGreaterThan(0);
+      const ran = results.map((r) => r.name);
+      expect(ran).toEqual(expect.arrayContaining(driverContractCases.map((c) => `contract: ${c.name}`)));
+      expect(ran.filter((name) => name.startsWith('browser: ')).length).toBeGreaterThan(0);
     } finally {
       await context.close();
     }

@@ -127,6 +127,7 @@ export async function openBrowserDatabase(options: BrowserDatabaseOptions): Prom
     run: (sql, params) => request<RunResult>({ op: 'run', sql, params: params ?? [] }),
     all: async <R>(sql: string, params?: readonly SqlValue[]) =>
       toObjects<R>(await request<RowsResult>({ op: 'all', sql, params: params ?? [] })),
+    values: async (sql, params) => (await request<RowsResult>({ op: 'all', sql, params: params ?? [] })).rows as unknown[][],
     close: () => shutdown('close'),
     destroy: () => shutdown('destroy'),
   };

@@ -30,7 +30,14 @@ export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, s
     pool = await installPool(sqlite3, config, sleep);
     fileName = config.fileName;
     db = new pool.OpfsSAHPoolDb(config.fileName);
-    db.exec('PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;');
+    // Exclusive locking lets WAL run without shared memory (which this VFS lacks); the pool is
+    // this worker's alone anyway. WAL + synchronous=NORMAL: a commit appends to the log without
+    // a flush, so it survives a tab crash; after power loss the last commits may be rolled back,
+    // never corrupted (the same trade as the Node driver).
+    db.exec([
+      'PRAGMA locking_mode = EXCLUSIVE', 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = NORMAL',
+      'PRAGMA foreign_keys = ON', 'PRAGMA temp_store = MEMORY',
+    ].join(';'));
     return { sqliteVersion: sqlite3.version.libVersion, vfs: pool.vfsName };
   };
 
