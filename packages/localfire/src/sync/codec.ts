@@ -243,7 +243,7 @@ function toJson(value: unknown, depth: number): NeutralValue | undefined {
     if (member === undefined) continue;
     const copy = toJson(member, depth + 1);
     if (copy === undefined) return undefined;
-    out[key] = copy;
+    Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
