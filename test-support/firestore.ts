@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { deleteApp, initializeApp } from 'firebase/app';
 import { connectFirestoreEmulator, getFirestore, terminate, type Firestore } from 'firebase/firestore';
 import { inject } from 'vitest';
-import { clearEmulatorProject, setEmulatorProjectRules } from 'localfire/testing/emulator';
+import { clearEmulatorProject, setEmulatorProjectRules, uniqueProjectId as createProjectId } from 'localfire/testing/emulator';
 import { CHAT_RULES_PATH } from './paths.js';
 import type {} from './provided-context.js';
 
@@ -45,8 +45,7 @@ let apps = 0;
 
 /** A project id no other test uses: `demo-<label>-<random>`. */
 export function uniqueProjectId(label: string): string {
-  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30) || 'test';
-  return `demo-${slug}-${crypto.randomUUID().slice(0, 8)}`;
+  return createProjectId(label);
 }
 
 export interface ConnectTestFirestoreOptions {

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { LocalfireError } from '../../errors.js';
 import { clearEmulatorProject, setEmulatorProjectRules } from './admin-api.js';
 import { isEarlyExit, startJvmProcess, type JvmProcess } from './jvm-process.js';
-import { locateFirestoreEmulatorJar, locateJava, type EmulatorEnv } from './locate.js';
+import { JAVA_INSTALL_HINT, locateFirestoreEmulatorJar, locateJava, type EmulatorEnv } from './locate.js';
 
 export interface StartFirestoreEmulatorOptions {
   /** Security rules loaded at start (`--rules`), the default for every project. */
@@ -72,8 +72,13 @@ function parseHostAndPort(value: string): { host: string; port: number } {
   return { host, port };
 }
 
-function slug(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30) || 'test';
+/**
+ * A project id unique to this call: `demo-<label>-<8 hex>`. The `demo-` prefix marks a project
+ * that exists only in emulators; data and rules are per project, so this isolates concurrent tests.
+ */
+export function uniqueProjectId(label = 'test'): string {
+  const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30) || 'test';
+  return `demo-${slug}-${randomUUID().slice(0, 8)}`;
 }
 
 function createHandle(host: string, port: number, external: boolean, jvm: JvmProcess | undefined): FirestoreEmulator {
@@ -85,7 +90,7 @@ function createHandle(host: string, port: number, external: boolean, jvm: JvmPro
     external,
     pid: jvm?.jvmPid,
     exited: jvm?.exited ?? new Promise<void>(() => {}),
-    projectId: (label = 'test') => `demo-${slug(label)}-${randomUUID().slice(0, 8)}`,
+    projectId: uniqueProjectId,
     clear: (projectId) => clearEmulatorProject(hostAndPort, projectId),
     setRules: (projectId, source) => setEmulatorProjectRules(hostAndPort, projectId, source),
     stop: () => jvm?.stop() ?? Promise.resolve(),
@@ -133,6 +138,13 @@ export async function startFirestoreEmulator(options: StartFirestoreEmulatorOpti
       });
       return createHandle(LOOPBACK, port, false, jvm);
     } catch (e) {
+      if (isEarlyExit(e) && /UnsupportedClassVersionError/.test(String(e.details['output']))) {
+        throw new LocalfireError('precondition', `${java} is too old for this Firestore emulator.\n${JAVA_INSTALL_HINT}\n${e.message}`, {
+          cause: e,
+          retryable: false,
+          details: { missing: 'java', ...e.details },
+        });
+      }
       // The free port may have been taken between the probe and the bind: try another one.
       const portTaken = isEarlyExit(e) && /BindException|already in use/i.test(String(e.details['output']));
       if (!portTaken || options.port !== undefined || attempt >= MAX_PORT_ATTEMPTS) throw e;
