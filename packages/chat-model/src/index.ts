@@ -25,3 +25,7 @@ export { createUserRepository } from './repositories/user-repository.js';
 export type { ProfileUpdate, UserRepository } from './repositories/user-repository.js';
 export { createChatRepositories } from './repositories/chat-repositories.js';
 export type { ChatRepositories } from './repositories/chat-repositories.js';
+
+export { chatSyncScopes, USER_ID_CHUNK } from './sync/chat-sync-scopes.js';
+export { createChatSync } from './sync/create-chat-sync.js';
+export type { ChatSyncOptions } from './sync/create-chat-sync.js';

@@ -1,0 +1,43 @@
+import type { RemoteScope, ScopesFn } from 'localfire';
+import { conversations } from '../collections/conversations.js';
+
+/** Firestore's limit of values in one `in` filter: the users scope is split in chunks of this size. */
+export const USER_ID_CHUNK = 30;
+
+/**
+ * What a signed-in user's device keeps in step with Firestore, as a live query over the local
+ * store (it re-emits when local conversations change, and the engine opens and closes
+ * subscriptions to match):
+ *
+ * - `conversations` where `participantIds` array-contains the user (the only conversation
+ *   query the security rules allow);
+ * - the `messages` of each local conversation the user takes part in AND that the server
+ *   already has (a server time on the row): the rules read the conversation document to
+ *   authorise a messages listener, so a listener on a conversation still waiting in the
+ *   outbox would be refused; it opens once the conversation is acknowledged or pulled;
+ * - the `users` who share a local conversation with the user, plus the user themself, as
+ *   `id in` filters of at most {@link USER_ID_CHUNK} sorted ids each.
+ *
+ * Scope keys are stable (sorted ids), so an unchanged conversation list keeps its
+ * subscriptions and their checkpoints; a change in the set of users re-opens only the chunks
+ * whose ids changed.
+ */
+export const chatSyncScopes: ScopesFn = ({ userId, store }) =>
+  store.live(async (tx): Promise<RemoteScope[]> => {
+    const mine = await tx.repo(conversations).query({ where: { participantIds: { contains: userId } } });
+    const scopes: RemoteScope[] = [{ collection: 'conversations', filters: [{ field: 'participantIds', op: 'array-contains', value: userId }] }];
+    const people = new Set<string>([userId]);
+    for (const conversation of [...mine].sort((a, b) => compare(a.id, b.id))) {
+      for (const id of conversation.participantIds) people.add(id);
+      if (conversation.$meta.serverTimestamp !== null) scopes.push({ collection: 'messages', parents: { conversationId: conversation.id } });
+    }
+    const ids = [...people].sort(compare);
+    for (let i = 0; i < ids.length; i += USER_ID_CHUNK) {
+      scopes.push({ collection: 'users', filters: [{ field: 'id', op: 'in', value: ids.slice(i, i + USER_ID_CHUNK) }] });
+    }
+    return scopes;
+  });
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * Chat devices over the run's Firestore emulator: each device is its own better-sqlite3 file,
+ * its own Firestore instance signed in with `mockUserToken: { user_id }` (the chat rules are
+ * enforced), a Firestore remote and a chat sync engine. `close()` stops and terminates all of
+ * it; the SQLite file stays, so a device can be "restarted" on the same database.
+ */
+import type { Firestore } from 'firebase/firestore';
+import { doc, serverTimestamp, setDoc, setLogLevel } from 'firebase/firestore';
+import { createLocalStore } from 'localfire';
+import type { LocalStore, RemotePort, SyncEngine, SyncEngineOptions } from 'localfire';
+import { createFirestoreRemote } from 'localfire/firestore';
+import type { FirestoreRemote } from 'localfire/firestore';
+import { createNodeSqliteDriver } from 'localfire/node';
+import { closeTestFirestore, connectTestFirestore, createTestProject } from '../../../../test-support/firestore.js';
+import { chatCollections, createChatRepositories, createChatSync } from '../../src/index.js';
+import type { ChatRepositories } from '../../src/index.js';
+
+// Denied listeners and writes are asserted where they matter; the SDK would log each one.
+setLogLevel('silent');
+
+export interface ChatDevice extends ChatRepositories {
+  readonly userId: string;
+  readonly filename: string;
+  readonly store: LocalStore;
+  readonly firestore: Firestore;
+  readonly remote: FirestoreRemote;
+  readonly engine: SyncEngine;
+  /** Disables the SDK's network: the remote (and so the engine) is offline. */
+  offline(): Promise<void>;
+  online(): Promise<void>;
+  /** Stops the engine, closes the store, the remote and the Firestore instance. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDeviceOptions {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly filename: string;
+  /** Wraps the remote the engine talks to (crash points, counting). */
+  readonly wrapRemote?: (remote: FirestoreRemote) => RemotePort;
+  /** Wraps the store the engine talks to (crash points). Repositories use the real store. */
+  readonly wrapStore?: (store: LocalStore) => LocalStore;
+  /** Engine options (backoff, periodic worker...). */
+  readonly engine?: Partial<Omit<SyncEngineOptions, 'store' | 'remote' | 'userId' | 'scopes'>>;
+  /** Start the engine at once. Default true. */
+  readonly start?: boolean;
+}
+
+let generation = 0;
+
+/**
+ * Opens (or reopens) a device. Ids are `<user>.<generation>.<n>`: deterministic within a run
+ * and never reused by a reopened database. Times come from a strictly increasing clock, so
+ * messages sent in a burst keep their order.
+ */
+export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice> {
+  const { userId, filename } = options;
+  const prefix = `${userId}.${++generation}`;
+  let n = 0;
+  const newId = (): string => `${prefix}.${String(++n).padStart(4, '0')}`;
+  let last = 0;
+  const clock = (): number => (last = Math.max(Date.now(), last + 1));
+  const store = await createLocalStore({ driver: createNodeSqliteDriver({ filename }), collections: chatCollections, clock, newId });
+  const firestore = connectTestFirestore({ projectId: options.projectId, userId });
+  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections] });
+  const engine = createChatSync({
+    store: options.wrapStore ? options.wrapStore(store) : store,
+    remote: options.wrapRemote ? options.wrapRemote(remote) : remote,
+    userId,
+    random: () => 0.5,
+    ...options.engine,
+  });
+  if (options.start ?? true) await engine.start();
+  let closing: Promise<void> | null = null;
+  return {
+    ...createChatRepositories({ store, clock, newId }),
+    userId,
+    filename,
+    store,
+    firestore,
+    remote,
+    engine,
+    offline: () => remote.setNetworkEnabled(false),
+    online: () => remote.setNetworkEnabled(true),
+    close() {
+      closing ??= (async () => {
+        await engine.stop();
+        await store.close();
+        await remote.close();
+        await closeTestFirestore(firestore);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Polls `condition` until it holds; fails after `timeoutMs` (default 15 s) naming `what`. */
+export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Waits until the device's outbox is empty (nothing pending, nothing failed) and no work is in flight. */
+export async function drained(device: ChatDevice, timeoutMs?: number): Promise<void> {
+  await until(async () => {
+    await device.engine.whenIdle();
+    const stats = await device.store.sync.outboxStats();
+    if (stats.failed > 0) {
+      const failed = (await device.store.sync.listOutbox()).filter((e) => e.state === 'failed');
+      throw new Error(`${device.userId}: ${stats.failed} write(s) failed: ${JSON.stringify(failed.map((e) => ({ path: e.path, error: e.lastError })))}`);
+    }
+    return stats.pending === 0;
+  }, `${device.userId}'s outbox to drain`, timeoutMs);
+}
+
+/** A profile for `userId`, as each device creates its own. */
+export const profile = (userId: string) => ({ id: userId, email: `${userId}@example.com`, displayName: userId[0]!.toUpperCase() + userId.slice(1), isOnline: true });
+
+/**
+ * The emulator's first request of a run takes seconds (JVM warm-up, rules compilation): pay it
+ * once in a `beforeAll`, on a throwaway project, so tests measure sync and not that.
+ */
+export async function warmUpEmulator(): Promise<void> {
+  const project = await createTestProject({ label: 'warm-up' });
+  try {
+    await setDoc(doc(project.connect('warm-up'), 'users/warm-up'), { ...profile('warm-up'), updatedAt: serverTimestamp(), deleted: false });
+  } finally {
+    await project.dispose();
+  }
+}

@@ -1,0 +1,80 @@
+/*
+ * "Local equals server": the server's documents read with a rules-bypassing client (the
+ * emulator's `owner` token), cut to what a user's scope covers, against a device's local rows.
+ * Both sides become plain entities: no bookkeeping, no `updatedAt`, tombstones left out,
+ * Timestamps as Dates, set fields sorted (a set's order is not part of its value).
+ */
+import type { Firestore } from 'firebase/firestore';
+import { collection, collectionGroup, getDocs, Timestamp } from 'firebase/firestore';
+import type { LocalStore } from 'localfire';
+import { conversations, messages, users } from '../../src/index.js';
+
+export type Entity = Record<string, unknown> & { readonly id: string };
+
+export interface ChatState {
+  readonly conversations: Entity[];
+  readonly messages: Entity[];
+  readonly users: Entity[];
+}
+
+const SET_FIELDS = new Set(['participantIds', 'readBy', 'deliveredTo']);
+
+function plain(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function canonical(id: string, data: Readonly<Record<string, unknown>>): Entity {
+  const out: Record<string, unknown> = { id };
+  for (const key of Object.keys(data).sort()) {
+    if (key === 'id' || key === '$meta' || key === 'updatedAt' || key === 'deleted') continue;
+    const value = plain(data[key]);
+    if (value === undefined) continue;
+    out[key] = SET_FIELDS.has(key) && Array.isArray(value) ? [...(value as string[])].sort() : value;
+  }
+  return out as Entity;
+}
+
+const byId = (a: Entity, b: Entity): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Every live document on the server. */
+export async function readServer(admin: Firestore): Promise<ChatState> {
+  const [c, m, u] = await Promise.all([getDocs(collection(admin, 'conversations')), getDocs(collectionGroup(admin, 'messages')), getDocs(collection(admin, 'users'))]);
+  const live = (snap: typeof c): Entity[] => snap.docs.filter((d) => d.get('deleted') !== true).map((d) => canonical(d.id, d.data())).sort(byId);
+  return { conversations: live(c), messages: live(m), users: live(u) };
+}
+
+/** The part of the server's state a user's device keeps in step (see `chatSyncScopes`). */
+export function inScope(state: ChatState, userId: string): ChatState {
+  const mine = state.conversations.filter((c) => (c['participantIds'] as string[]).includes(userId));
+  const ids = new Set(mine.map((c) => c.id));
+  const people = new Set([userId, ...mine.flatMap((c) => c['participantIds'] as string[])]);
+  return {
+    conversations: mine,
+    messages: state.messages.filter((m) => ids.has(m['conversationId'] as string)),
+    users: state.users.filter((u) => people.has(u.id)),
+  };
+}
+
+/** Every live local row. */
+export async function readLocal(store: LocalStore): Promise<ChatState> {
+  const rows = async (def: typeof conversations | typeof messages | typeof users): Promise<Entity[]> =>
+    (await store.repo<{ id: string }>(def).readAll()).map((r) => canonical(r.id, r as Record<string, unknown>)).sort(byId);
+  return { conversations: await rows(conversations), messages: await rows(messages), users: await rows(users) };
+}
+
+/** Local bookkeeping that must be clean once a device has converged. */
+export async function unsyncedRows(store: LocalStore): Promise<string[]> {
+  const out: string[] = [];
+  for (const def of [conversations, messages, users] as const) {
+    for (const row of await store.repo<{ id: string }>(def).query({ includeDeleted: true })) {
+      const meta = (row as unknown as { $meta: { syncStatus: string } }).$meta;
+      if (meta.syncStatus !== 'synced') out.push(`${def.name}/${row.id}: ${meta.syncStatus}`);
+    }
+  }
+  return out;
+}
