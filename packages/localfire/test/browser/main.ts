@@ -1,4 +1,4 @@
-import { acquireLeadership, openBrowserDatabase, type BrowserSqliteDriver } from '../../src/adapters/sqlite-wasm/index.js';
+import { acquireLeadership, openBrowserDatabase, type BrowserSqliteDriver, type Leadership } from '../../src/adapters/sqlite-wasm/index.js';
 import { API_KEY, type BrowserTestApi, type CaseResult, type LeadView } from './page-api.js';
 import { runBrowserDriverContract } from './run-contract.js';
 
@@ -21,6 +21,7 @@ async function readIds(db: BrowserSqliteDriver): Promise<string[]> {
 
 let lead: LeadView = { state: 'starting', rows: [] };
 let leaderDb: BrowserSqliteDriver | undefined;
+let leadership: Leadership | undefined;
 
 const api: BrowserTestApi = {
   runDriverContract: (): Promise<CaseResult[]> => runBrowserDriverContract(),
@@ -32,10 +33,11 @@ const api: BrowserTestApi = {
     }),
   readNotes: (userId) => withDatabase(userId, readIds),
   async lead(userId, tab) {
-    const leadership = await acquireLeadership({ userId });
-    lead = { state: leadership.current, rows: [] };
-    leadership.subscribe((state) => { lead = { ...lead, state }; });
-    leadership.whenLeader().then(async () => {
+    const mine = await acquireLeadership({ userId });
+    leadership = mine;
+    lead = { state: mine.current, rows: [] };
+    mine.subscribe((state) => { lead = { ...lead, state }; });
+    mine.whenLeader().then(async () => {
       leaderDb = await openBrowserDatabase({ userId });
       await leaderDb.exec(NOTES);
       await leaderDb.run('INSERT INTO notes (id, at) VALUES (?, ?)', [tab, Date.now()]);
@@ -43,9 +45,15 @@ const api: BrowserTestApi = {
     }).catch((e: unknown) => {
       lead = { ...lead, error: e instanceof Error ? e.message : String(e) };
     });
-    return leadership.current;
+    return mine.current;
   },
   leadView: () => lead,
+  async releaseLead() {
+    await leaderDb?.close();
+    leaderDb = undefined;
+    leadership?.release();
+    return leadership === undefined ? 'rejected' : leadership.whenLeader().then(() => 'resolved' as const, () => 'rejected' as const);
+  },
 };
 
 (window as unknown as Record<string, unknown>)[API_KEY] = api;

@@ -25,6 +25,8 @@ export interface BrowserTestApi {
    */
   lead(userId: string, tab: string): Promise<LeadView['state']>;
   leadView(): LeadView;
+  /** Gives up this tab's leadership (or stops waiting); resolves to what `whenLeader` then does. */
+  releaseLead(): Promise<'rejected' | 'resolved'>;
 }
 
 export const API_KEY = 'localfireTests';

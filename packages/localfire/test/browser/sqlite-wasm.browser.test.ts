@@ -95,6 +95,25 @@ describe('localfire/browser in Chromium', () => {
     }
   }, 60_000);
 
+  it('hands leadership to a waiting tab when the leader releases it; a released follower never leads', async () => {
+    const context = await browser.newContext();
+    try {
+      const [first, second, third] = [await openPage(context), await openPage(context), await openPage(context)];
+      expect(await call(first, 'lead', 'handover-user', 'tab-1')).toBe('leader');
+      expect(await call(second, 'lead', 'handover-user', 'tab-2')).toBe('follower');
+      expect(await call(third, 'lead', 'handover-user', 'tab-3')).toBe('follower');
+      await waitForLead(first, (v) => v.rows.length > 0);
+
+      expect(await call(third, 'releaseLead')).toBe('rejected');
+      expect(await call(first, 'releaseLead')).toBe('rejected');
+      expect((await call(first, 'leadView')).state).toBe('released');
+      expect(await waitForLead(second, (v) => v.rows.length > 0)).toEqual({ state: 'leader', rows: ['tab-1', 'tab-2'] });
+      expect(await call(third, 'leadView')).toEqual({ state: 'released', rows: [], error: 'leadership was released' });
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('lets tabs of different users lead at the same time', async () => {
     const context = await browser.newContext();
     try {

@@ -5,6 +5,8 @@ import { renderToString } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { useLiveQuery, useLiveQueryState, useObservable, useSyncStatus } from '../../src/react/index.js';
 import type { ObservableLike } from '../../src/react/index.js';
+import type { SyncEngine } from '../../src/sync/engine.js';
+import { createStatusCell, type EngineStatus } from '../../src/sync/status.js';
 import { createFakeLiveQuery } from './fake-live-query.js';
 
 function render(hook: () => unknown): unknown {
@@ -50,6 +52,18 @@ describe('useSyncStatus / useObservable', () => {
 
   it('reads the status of an engine-like object', () => {
     expect(render(() => useSyncStatus({ status: cell(status) }))).toBe(status);
+  });
+
+  it('reads the sync engine status (typed EngineStatus) after a change', () => {
+    const cell = createStatusCell();
+    cell.update({ online: true, pendingCount: 2 });
+    const engine: Pick<SyncEngine, 'status'> = { status: cell };
+    const seen = render(() => {
+      const s: EngineStatus = useSyncStatus(engine);
+      return s;
+    }) as EngineStatus;
+    expect(seen).toBe(cell.get());
+    expect([seen.online, seen.pendingCount]).toEqual([true, 2]);
   });
 
   it('reads a `current` snapshot', () => {
