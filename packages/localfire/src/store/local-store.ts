@@ -25,6 +25,10 @@ export interface LocalStore {
    * `tx.repo(...)` commit together with their outbox entries, or not at all if `fn`
    * throws. Live queries hear one emission per committed transaction. Other calls on the
    * store wait until it ends.
+   *
+   * Inside `fn`, use only `tx.repo(...)`. Transactions do not nest: a call on the store
+   * itself (`store.repo(...)`, `store.transaction`, `store.sync`) made inside `fn` waits for
+   * `fn` to end, so awaiting it there would never return.
    */
   transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R>;
   /**
