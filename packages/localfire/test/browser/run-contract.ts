@@ -2,6 +2,7 @@ import { openBrowserDatabase } from '../../src/adapters/sqlite-wasm/index.js';
 import { driverContractCases } from '../../src/testing/driver-contract.js';
 import { browserDriverCases } from './browser-driver-cases.js';
 import type { CaseResult } from './page-api.js';
+import { storeCases } from './store-cases.js';
 
 /**
  * Runs the shared driver contract against the browser driver (each `makeDriver` call opens a
@@ -14,6 +15,7 @@ export async function runBrowserDriverContract(): Promise<CaseResult[]> {
   const makeDriver = () => openBrowserDatabase({ userId: `contract-${++databases}`, reset: true });
   for (const c of driverContractCases) results.push(await runCase(`contract: ${c.name}`, () => c.run(makeDriver)));
   for (const c of browserDriverCases) results.push(await runCase(`browser: ${c.name}`, () => c.run()));
+  for (const c of storeCases) results.push(await runCase(`store: ${c.name}`, () => c.run()));
   return results;
 }
 

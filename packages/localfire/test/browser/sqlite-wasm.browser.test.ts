@@ -47,7 +47,7 @@ async function waitForLead(page: Page, done: (view: LeadView) => boolean): Promi
 }
 
 describe('localfire/browser in Chromium', () => {
-  it('passes the driver contract cases', async () => {
+  it('passes the driver contract cases, the browser driver cases and the local store cases', async () => {
     const context = await browser.newContext();
     try {
       const page = await openPage(context);
@@ -57,6 +57,7 @@ describe('localfire/browser in Chromium', () => {
       const ran = results.map((r) => r.name);
       expect(ran).toEqual(expect.arrayContaining(driverContractCases.map((c) => `contract: ${c.name}`)));
       expect(ran.filter((name) => name.startsWith('browser: ')).length).toBeGreaterThan(0);
+      expect(ran.filter((name) => name.startsWith('store: ')).length).toBeGreaterThan(0);
     } finally {
       await context.close();
     }
