@@ -1,7 +1,9 @@
+import { mapLive } from './map-live.js';
 import type { CollectionDef, CreateInput, LiveQuery, LocalStore, Patch, Repository, Stored } from 'localfire';
 
 /**
- * The spec's generic repository, in domain objects: every chat repository has it. Writes
+ * The spec's generic repository, in domain objects: every chat repository has it. Live
+ * queries re-run only for changes to rows they may hold (the store's row-level filters). Writes
  * go through the collection's generic repository (validated; row and outbox entry in one
  * transaction); `repo` is that repository, for typed queries beyond the domain methods.
  */
@@ -30,11 +32,8 @@ export function createDomainCrud<D, E extends { id: string }>(
   function observe(): LiveQuery<D[]>;
   function observe(id: string): LiveQuery<D | undefined>;
   function observe(id?: string): LiveQuery<D[]> | LiveQuery<D | undefined> {
-    if (id === undefined) return store.live(async (tx) => (await tx.repo(collection).readAll()).map(toDomain));
-    return store.live(async (tx) => {
-      const row = await tx.repo(collection).read(id);
-      return row === undefined ? undefined : toDomain(row);
-    });
+    if (id === undefined) return mapLive(repo.observe(), (rows) => rows.map(toDomain));
+    return mapLive(repo.observe(id), (row) => (row === undefined ? undefined : toDomain(row)));
   }
   return {
     repo,

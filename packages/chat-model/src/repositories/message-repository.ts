@@ -1,5 +1,5 @@
 import { LocalfireError } from 'localfire';
-import type { LiveQuery, Query, Repository, Transaction } from 'localfire';
+import type { LiveQuery, Query, Stored, Transaction } from 'localfire';
 import { conversations } from '../collections/conversations.js';
 import { messages } from '../collections/messages.js';
 import type { MessageEntity } from '../collections/messages.js';
@@ -8,6 +8,7 @@ import type { Message } from '../domain/message.js';
 import { createDomainCrud } from './domain-crud.js';
 import type { DomainRepository } from './domain-crud.js';
 import { requireConversation, requirePositiveLimit, writeLastMessage } from './last-message.js';
+import { mapLive } from './map-live.js';
 import { resolveOptions } from './options.js';
 import type { ChatRepositoryOptions } from './options.js';
 
@@ -50,17 +51,20 @@ export interface MessageRepository extends DomainRepository<Message, MessageEnti
 
 type ReceiptField = 'readBy' | 'deliveredTo';
 
+/** Rows read newest first, as messages oldest first. */
+function oldestFirst(rows: readonly Stored<MessageEntity>[]): Message[] {
+  const out = new Array<Message>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[rows.length - 1 - i] = toMessage(rows[i]!);
+  return out;
+}
+
 export function createMessageRepository(options: ChatRepositoryOptions): MessageRepository {
   const { store, clock, newId } = resolveOptions(options);
   const crud = createDomainCrud(store, messages, toMessage);
   const repo = crud.repo;
 
-  const latest = async (r: Repository<MessageEntity>, conversationId: string, limit: number, extra: Partial<Query<MessageEntity>> = {}) => {
-    const rows = await r.query({ where: { conversationId }, orderBy: [['timestamp', 'desc']], limit, ...extra });
-    const out = new Array<Message>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[rows.length - 1 - i] = toMessage(rows[i]!);
-    return out;
-  };
+  const latest = async (conversationId: string, limit: number, extra: Partial<Query<MessageEntity>> = {}) =>
+    oldestFirst(await repo.query({ where: { conversationId }, orderBy: [['timestamp', 'desc']], limit, ...extra }));
 
   const markReceipts = async (field: ReceiptField, messageIds: readonly string[], userId: string): Promise<void> => {
     const ids = [...new Set(messageIds)];
@@ -85,24 +89,22 @@ export function createMessageRepository(options: ChatRepositoryOptions): Message
     ...crud,
     observeMessages(conversationId, opts = {}) {
       const { limit } = opts;
-      if (limit !== undefined) {
-        requirePositiveLimit(limit);
-        return store.live((tx) => latest(tx.repo(messages), conversationId, limit));
+      if (limit === undefined) {
+        return mapLive(repo.observeQuery({ where: { conversationId }, orderBy: [['timestamp', 'asc']] }), (rows) => rows.map(toMessage));
       }
-      return store.live(async (tx) =>
-        (await tx.repo(messages).query({ where: { conversationId }, orderBy: [['timestamp', 'asc']] })).map(toMessage),
-      );
+      requirePositiveLimit(limit);
+      return mapLive(repo.observeQuery({ where: { conversationId }, orderBy: [['timestamp', 'desc']], limit }), oldestFirst);
     },
     async getMessages(conversationId, limit) {
       requirePositiveLimit(limit);
-      return latest(repo, conversationId, limit);
+      return latest(conversationId, limit);
     },
     async getMessagesBefore(conversationId, before, limit) {
       requirePositiveLimit(limit);
       if (before instanceof Date) {
-        return latest(repo, conversationId, limit, { where: { conversationId, timestamp: { lt: before } } });
+        return latest(conversationId, limit, { where: { conversationId, timestamp: { lt: before } } });
       }
-      return latest(repo, conversationId, limit, { after: { id: before.id, timestamp: before.timestamp } });
+      return latest(conversationId, limit, { after: { id: before.id, timestamp: before.timestamp } });
     },
     async sendMessage(input) {
       const { conversationId, text, senderId, senderName } = input;
