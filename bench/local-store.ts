@@ -1,7 +1,9 @@
 /*
  * Local-store rows over a database of 100,000 messages in 100 conversations, all through
- * packages/chat-model: read-1000, send-message, live-query-notify. Baselines use a raw
- * better-sqlite3 connection to the same file.
+ * packages/chat-model: read-1000, send-message, live-query-notify. The database is built
+ * as a pull would build it (synced rows through the sync surface, one transaction) in a temp
+ * file, deleted afterwards. Baselines use raw better-sqlite3: a second connection to the same
+ * file for reads, a copy of the messages table in a file of its own for the insert.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
