@@ -72,7 +72,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
   });
   if (options.start ?? true) await engine.start();
   let closing: Promise<void> | null = null;
-  return {
+  const device: ChatDevice = {
     ...createChatRepositories({ store, clock, newId }),
     userId,
     filename,
@@ -88,17 +88,32 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
         await store.close();
         await remote.close();
         await closeTestFirestore(firestore);
+        openDevices.delete(device);
       })();
       return closing;
     },
   };
+  openDevices.add(device);
+  return device;
+}
+
+const openDevices = new Set<ChatDevice>();
+
+/** Each open device's status and latest log entries: the context a timed-out wait needs. */
+export function describeDevices(lastEntries = 15): string {
+  return [...openDevices]
+    .map((d) => {
+      const log = d.engine.log.entries().slice(-lastEntries).map((e) => `    ${JSON.stringify(e)}`);
+      return [`  ${d.userId} (${d.filename}): ${JSON.stringify(d.engine.status.get())}`, ...log].join('\n');
+    })
+    .join('\n');
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` (default 15 s) naming `what`. */
 export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describeDevices()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
