@@ -1,0 +1,146 @@
+// Firestore-specific behaviour beyond the remote contract, on the run's emulator.
+import { doc, setDoc, Timestamp } from 'firebase/firestore';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFirestoreRemote, MAX_IN_VALUES } from '../../src/adapters/firestore/index.js';
+import type { FirestoreRemote } from '../../src/adapters/firestore/index.js';
+import { LocalfireError } from '../../src/index.js';
+import type { Checkpoint, FieldChange, RemoteChange, RemoteScope, RemoteWrite } from '../../src/index.js';
+import { createTestProject } from '../../../../test-support/firestore.js';
+import type { TestProject } from '../../../../test-support/firestore.js';
+import { lists, todos } from '../fixtures/todo.js';
+import { rulesDenying } from './firestore-test-backend.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const set = (value: unknown): FieldChange => ({ op: 'set', value });
+const todo = (listId: string, id: string, position = 1): RemoteWrite => ({
+  mutationId: `m-${id}`, collection: 'todos', id, path: `lists/${listId}/todos/${id}`, op: 'set',
+  fields: { listId: set(listId), title: set(`todo ${id}`), done: set(false), position: set(position), tags: set([]) },
+});
+const idOf = (c: RemoteChange) => ('doc' in c ? c.doc.id : c.id);
+
+function watch(remote: FirestoreRemote, scope: RemoteScope, from: Checkpoint | null = null) {
+  const changes: RemoteChange[] = [];
+  const checkpoints: (Checkpoint | null)[] = [];
+  const errors: LocalfireError[] = [];
+  const subscription = remote.subscribe(scope, from, {
+    onChanges(batch, checkpoint) {
+      changes.push(...batch);
+      checkpoints.push(checkpoint);
+    },
+    onError: (e) => errors.push(e),
+  });
+  return { changes, checkpoints, errors, subscription, ids: () => changes.map(idOf) };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<LocalfireError> {
+  const outcome = await promise.then(() => undefined, (e: unknown) => e);
+  if (!(outcome instanceof LocalfireError)) throw new Error(`expected a LocalfireError, got ${String(outcome)}`);
+  return outcome;
+}
+
+describe('Firestore remote adapter', () => {
+  let project: TestProject;
+  let remotes: FirestoreRemote[];
+  const connect = (userId = 'alice') => {
+    const remote = createFirestoreRemote({ firestore: project.connect(userId), collections: [lists, todos] });
+    remotes.push(remote);
+    return remote;
+  };
+
+  beforeEach(async () => {
+    remotes = [];
+    project = await createTestProject({ label: 'firestore-adapter', rules: rulesDenying([]) });
+  });
+  afterEach(async () => {
+    await Promise.all(remotes.map((r) => r.close()));
+    await project.dispose();
+  });
+
+  it('refuses a batch over 500 writes with invalid-data and writes nothing', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    const writes = Array.from({ length: 501 }, (_, i) => todo('big', `t${String(i).padStart(3, '0')}`));
+    const refused = await rejection(a.write(writes));
+    expect(refused).toMatchObject({ kind: 'invalid-data', retryable: false, details: { count: 501 } });
+    await a.write([todo('big', 'sentinel')]);
+    const seen = watch(b, { collection: 'todos', parents: { listId: 'big' } });
+    await until(() => seen.changes.length > 0, 'the sentinel');
+    expect(seen.ids()).toEqual(['sentinel']);
+  });
+
+  it(`splits an id list over ${MAX_IN_VALUES} into chunks and merges them into one ordered stream`, async () => {
+    const [a, b] = [connect(), connect('bob')];
+    const ids = Array.from({ length: 70 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    await a.write(ids.map((id, i) => todo('l1', id, i)));
+    const wanted = ids.filter((_, i) => i % 10 !== 3);
+    const seen = watch(b, { collection: 'todos', parents: { listId: 'l1' }, filters: [{ field: 'id', op: 'in', value: [...wanted, 'missing'] }] });
+    await until(() => seen.changes.length === wanted.length, 'the chunked documents');
+    expect(seen.ids()).toEqual(wanted);
+    const [late] = await a.write([{ ...todo('l1', wanted.at(-1)!), fields: { title: set('late edit') } }]);
+    await a.write([{ ...todo('l1', 'c03'), fields: { title: set('not wanted') } }]);
+    await until(() => seen.changes.length === wanted.length + 1, 'the late edit');
+    expect(seen.changes.at(-1)).toMatchObject({ type: 'modified', doc: { id: wanted.at(-1), serverTime: late!.serverTime } });
+    expect(seen.checkpoints.at(-1)).toEqual({ serverTime: late!.serverTime, id: wanted.at(-1) });
+    expect(seen.errors).toEqual([]);
+  });
+
+  it('converts Timestamps exactly: microsecond updatedAt, Dates in fields, checkpoints at micros', async () => {
+    const b = connect('bob');
+    const admin = project.connectAdmin();
+    const updatedAt = new Timestamp(1_700_000_000, 123_456_000);
+    await setDoc(doc(admin, 'lists/l1/todos/x1'), { listId: 'l1', title: 'raw', done: false, position: 1, tags: [], dueAt: new Timestamp(1_600_000_000, 7_000_000), updatedAt });
+    await setDoc(doc(admin, 'lists/l1/todos/x2'), { listId: 'l1', title: 'raw', done: false, position: 2, tags: [], updatedAt: new Timestamp(1_700_000_000, 123_457_000) });
+    await setDoc(doc(admin, 'lists/l1/todos/x3'), { listId: 'l1', title: 'raw', done: false, position: 3, tags: [], updatedAt: 'not a time' });
+    const seen = watch(b, { collection: 'todos', parents: { listId: 'l1' } });
+    await until(() => seen.changes.length === 3, 'three documents');
+    // A non-timestamp updatedAt counts as server time 0: first in the batch, never a checkpoint.
+    const [x3, x1, x2] = seen.changes;
+    expect(x1).toMatchObject({ type: 'added', doc: { id: 'x1', serverTime: 1_700_000_000_123_456, data: { dueAt: new Date(1_600_000_000_007) } } });
+    expect(x2).toMatchObject({ type: 'added', doc: { id: 'x2', serverTime: 1_700_000_000_123_457 } });
+    expect(x3).toMatchObject({ type: 'invalid', id: 'x3', error: { kind: 'invalid-data' } });
+    const resumed = watch(b, { collection: 'todos', parents: { listId: 'l1' } }, { serverTime: 1_700_000_000_123_456, id: 'x1' });
+    await until(() => resumed.changes.length === 2, 'the documents after x1');
+    expect(resumed.ids()).toEqual(['x3', 'x2']);
+    expect(resumed.checkpoints.at(-1)).toEqual({ serverTime: 1_700_000_000_123_457, id: 'x2' });
+  });
+
+  it("delivers the client's own writes once, only with their committed server time", async () => {
+    const a = connect();
+    const seen = watch(a, { collection: 'todos', parents: { listId: 'l1' } });
+    const [ack] = await a.write([todo('l1', 'own')]);
+    const [ack2] = await a.write([{ ...todo('l1', 'own'), fields: { title: set('again') } }]);
+    await until(() => seen.changes.length >= 2, 'both versions');
+    await sleep(200);
+    expect(seen.changes.map((c) => ('doc' in c ? c.doc.serverTime : -1))).toEqual([ack!.serverTime, ack2!.serverTime]);
+  });
+
+  it('with the network disabled: offline state, writes rejected at once as offline; close() refuses further use', async () => {
+    const a = connect();
+    await a.setNetworkEnabled(false);
+    expect(a.connectionState).toBe('offline');
+    const offline = await rejection(a.write([todo('l1', 'n1')]));
+    expect(offline).toMatchObject({ kind: 'offline', retryable: true });
+    await a.setNetworkEnabled(true);
+    expect(a.connectionState).toBe('online');
+    expect(await a.write([todo('l1', 'n1')])).toHaveLength(1);
+    await a.close();
+    await a.close();
+    expect((await rejection(a.write([todo('l1', 'n2')]))).kind).toBe('closed');
+  });
+
+  it('reports a malformed scope through onError, never by throwing', async () => {
+    const a = connect();
+    const unknown = watch(a, { collection: 'nope' });
+    const noParent = watch(a, { collection: 'todos' });
+    await until(() => unknown.errors.length + noParent.errors.length === 2, 'both errors');
+    expect(unknown.errors[0]?.kind).toBe('invalid-query');
+    expect(noParent.errors[0]?.kind).toBe('invalid-query');
+  });
+});
