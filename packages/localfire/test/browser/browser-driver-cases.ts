@@ -1,6 +1,6 @@
 // Cases specific to the browser driver, beyond the shared driver contract: what the worker
 // boundary could get wrong (value round trips, error shape, close, file lifecycle).
-import { openBrowserDatabase } from '../../src/adapters/sqlite-wasm/index.js';
+import { openBrowserDatabase, type DriverWorker } from '../../src/adapters/sqlite-wasm/index.js';
 
 export interface BrowserCase {
   readonly name: string;
@@ -90,6 +90,16 @@ export const browserDriverCases: readonly BrowserCase[] = [
       const afterReset = await fourth.all("SELECT name FROM sqlite_master WHERE name = 'k'");
       check(afterReset.length === 0, 'reset starts empty');
       await fourth.destroy();
+    },
+  },
+  {
+    name: 'a worker that fails to load rejects the open with an internal LocalfireError instead of hanging',
+    async run() {
+      const e = await rejects(openBrowserDatabase({
+        userId: 'case-broken',
+        createWorker: () => new Worker('/no-such-worker.js', { type: 'module' }),
+      }));
+      check((e as { kind?: unknown }).kind === 'internal', String(e));
     },
   },
   {

@@ -73,8 +73,11 @@ export async function openBrowserDatabase(options: BrowserDatabaseOptions): Prom
     if (response.ok) p.resolve(response.result);
     else p.reject(rebuild(response.error));
   };
+  let broken: LocalfireError | undefined;
   worker.onerror = (event) => {
-    failAll(new LocalfireError('internal', `SQLite worker failed: ${event.message}`));
+    // Requests never throw inside the worker, so this is fatal (e.g. the script failed to load).
+    broken = new LocalfireError('internal', `SQLite worker failed: ${event.message}`);
+    failAll(broken);
   };
 
   const call = <T>(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> =>
@@ -84,8 +87,10 @@ export async function openBrowserDatabase(options: BrowserDatabaseOptions): Prom
       worker.postMessage({ ...request, id });
     });
 
-  const request = <T>(message: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> =>
-    state === 'open' ? call<T>(message) : Promise.reject(closedError());
+  const request = <T>(message: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> => {
+    if (state !== 'open') return Promise.reject(closedError());
+    return broken === undefined ? call<T>(message) : Promise.reject(broken);
+  };
 
   const shutdown = async (op: 'close' | 'destroy'): Promise<void> => {
     if (state !== 'open') return;
