@@ -101,6 +101,12 @@ export interface RemotePort {
   /** The remote's view of connectivity; listener called on each change. */
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
   readonly connectionState: ConnectionState;
+  /**
+   * Optional network switch (the app's offline mode, a network monitor): while disabled the
+   * connection state is `offline`, writes reject with `offline` and subscriptions pause, then
+   * resume from where they were. Firestore: `disableNetwork` / `enableNetwork`.
+   */
+  setNetworkEnabled?(enabled: boolean): Promise<void>;
   /** Releases every connection. Idempotent. */
   close(): Promise<void>;
 }
