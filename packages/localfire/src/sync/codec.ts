@@ -222,7 +222,11 @@ function uniqueStrings(values: unknown): string[] | undefined {
 
 const MAX_JSON_DEPTH = 20;
 
-/** A deep copy of a JSON value (undefined object members dropped), or undefined if it is not one. */
+/**
+ * A deep copy of a JSON value (undefined object members dropped), or undefined if it is not
+ * one. Arrays directly inside arrays are refused too: Firestore cannot store them, and every
+ * remote must accept the same values.
+ */
 function toJson(value: unknown, depth: number): NeutralValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
@@ -230,6 +234,7 @@ function toJson(value: unknown, depth: number): NeutralValue | undefined {
   if (Array.isArray(value)) {
     const items: NeutralValue[] = [];
     for (const item of value) {
+      if (Array.isArray(item)) return undefined;
       const copy = toJson(item, depth + 1);
       if (copy === undefined) return undefined;
       items.push(copy);

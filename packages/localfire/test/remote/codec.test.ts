@@ -25,6 +25,8 @@ const todoWrite = (fields: Record<string, FieldChange>, overrides: Partial<Remot
   fields,
   ...overrides,
 });
+const hasNestedArray = (v: unknown): boolean =>
+  Array.isArray(v) ? v.some((x) => Array.isArray(x) || hasNestedArray(x)) : typeof v === 'object' && v !== null && Object.values(v).some(hasNestedArray);
 const validData = { listId: 'l1', title: 'Buy milk', done: false, position: 3, tags: ['a', 'b'] };
 const decodeTodo = (data: unknown, extra: { updatedAtMicros?: number | null; path?: string; id?: string; type?: 'added' | 'modified' } = {}) =>
   decodeRemoteDocument(todos, { id: extra.id ?? 't1', path: extra.path ?? 'lists/l1/todos/t1', data, updatedAtMicros: extra.updatedAtMicros === undefined ? 1_700_000_000_000_123 : extra.updatedAtMicros, ...(extra.type ? { type: extra.type } : {}) });
@@ -82,6 +84,7 @@ describe('encodeFields / encodeWrite', () => {
     ['notes', [undefined]],
     ['notes', { n: Number.POSITIVE_INFINITY }],
     ['notes', new Map()],
+    ['notes', { matrix: [[1, 2]] }],
   ])('refuses %s = %o with invalid-data', (name, value) => {
     expect(encodeError(() => encodeFields(todos, { [name]: set(value) })).kind).toBe('invalid-data');
   });
@@ -199,8 +202,8 @@ describe('decodeRemoteDocument', () => {
         position: fc.integer(),
         tags: fc.uniqueArray(fc.string()),
         dueAt: fc.date({ noInvalidDate: true }),
-        // zod's record drops __proto__ keys
-        notes: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue()),
+        // zod's record drops __proto__ keys; Firestore refuses arrays inside arrays
+        notes: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue().filter((v) => !hasNestedArray(v))),
       },
       { requiredKeys: ['title', 'done', 'position', 'tags'] },
     );
