@@ -1,6 +1,6 @@
 // Cases specific to the browser driver, beyond the shared driver contract: what the worker
 // boundary could get wrong (value round trips, error shape, close, file lifecycle).
-import { openBrowserDatabase, type DriverWorker } from '../../src/adapters/sqlite-wasm/index.js';
+import { openBrowserDatabase } from '../../src/adapters/sqlite-wasm/index.js';
 
 export interface BrowserCase {
   readonly name: string;
