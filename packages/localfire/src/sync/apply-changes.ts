@@ -5,7 +5,7 @@
  */
 import type { CollectionDef } from '../schema/collection.js';
 import type { SyncTransaction } from '../store/sync-store.js';
-import type { Checkpoint, RemoteChange } from './remote.js';
+import type { Checkpoint, RemoteChange, RemoteDoc } from './remote.js';
 import { resolveRemote, shouldPurgeOnRemoval } from './resolve.js';
 import type { FieldConflict } from './resolve.js';
 
@@ -21,6 +21,7 @@ export async function applyChanges(
   defs: ReadonlyMap<string, CollectionDef>,
   changes: readonly RemoteChange[],
   checkpoint: { readonly metaKey: string; readonly value: Checkpoint | null },
+  onResolved?: (doc: RemoteDoc) => void,
 ): Promise<AppliedBatch> {
   let written = 0;
   let purged = 0;
@@ -45,6 +46,7 @@ export async function applyChanges(
         if (local === undefined && doc.deleted) break;
         const pendingFields = local === undefined ? new Set<string>() : await tx.pendingFields(def.name, doc.id);
         const resolution = resolveRemote({ def, local, pendingFields, remote: doc });
+        onResolved?.(doc);
         conflicts.push(...resolution.conflicts);
         if (resolution.changed) {
           await tx.writeRow(def.name, resolution.row);

@@ -5,6 +5,7 @@
 import { LocalfireError } from '../errors.js';
 import type { LocalStore } from '../store/local-store.js';
 import { createBackoff } from './backoff.js';
+import { createInFlightWrites } from './in-flight.js';
 import type { BackoffOptions } from './backoff.js';
 import { createSyncLog, logError } from './log.js';
 import type { SyncLog, SyncLogSink } from './log.js';
@@ -93,7 +94,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const onSynced = (at: number): void => status.update({ lastSyncedAt: at });
 
   function wire(): Running {
+    const inFlight = createInFlightWrites();
     const push = createPushLoop({
+      collections: new Map(store.collections.map((d) => [d.name, d])),
+      inFlight,
       store: store.sync,
       remote,
       backoff,
@@ -118,6 +122,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       onError,
       onSubscriptionCount: (subscriptions) => status.update({ subscriptions }),
       onApplied: () => refresher.request(),
+      inFlight,
     });
     const disposers: (() => void)[] = [];
     disposers.push(

@@ -17,6 +17,7 @@ import type { LocalStore } from '../store/local-store.js';
 import type { LiveQuery } from '../store/types.js';
 import { applyChanges, parseCheckpoint } from './apply-changes.js';
 import type { Backoff } from './backoff.js';
+import type { InFlightWrites } from './in-flight.js';
 import type { SyncLogWriter } from './log.js';
 import { logError } from './log.js';
 import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, Subscription } from './remote.js';
@@ -46,6 +47,8 @@ export interface PullLoopOptions {
   readonly onSynced?: (at: number) => void;
   readonly onError?: (error: LocalfireError) => void;
   readonly onSubscriptionCount?: (count: number) => void;
+  /** Shared with the push loop (see in-flight.ts). */
+  readonly inFlight?: InFlightWrites;
   /** A batch was committed (quarantine or rows changed): refresh whatever depends on it. */
   readonly onApplied?: () => void;
 }
@@ -131,7 +134,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     try {
       if (changes.length > 0) log.emit({ type: 'sync-started', direction: 'pull', count: changes.length, scope: entry.key });
       const metaKey = checkpointMetaKey(entry.key);
-      const result = await store.sync.transaction((tx) => applyChanges(tx, defs, changes, { metaKey, value: checkpoint }));
+      const result = await store.sync.transaction((tx) => applyChanges(tx, defs, changes, { metaKey, value: checkpoint }, (doc) => options.inFlight?.noteSnapshot(doc)));
       entry.failures = 0;
       for (const c of result.conflicts) log.emit({ type: 'conflict-detected', ...c });
       for (const q of result.quarantined) log.emit({ type: 'quarantined', ...q });

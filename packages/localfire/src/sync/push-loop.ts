@@ -19,15 +19,19 @@
  * - non-retryable error: a single entry fails at once; a larger batch is bisected until the
  *   poison entry is alone, the others are pushed. Later entries of a document that failed
  *   in this pass wait (per-document order), other documents never do.
- * Writes carry a deadline: the SDK's write promise stays pending while offline.
+ * Writes carry a deadline: the SDK's write promise stays pending while offline. The ack
+ * transaction also settles snapshots pulled while the batch was in flight (in-flight.ts).
  */
 import { LocalfireError, toLocalfireError } from '../errors.js';
-import type { OutboxEntry, SyncStore } from '../store/sync-store.js';
+import type { CollectionDef } from '../schema/collection.js';
+import type { OutboxEntry, SyncStore, SyncTransaction } from '../store/sync-store.js';
 import type { Backoff } from './backoff.js';
+import type { InFlightWrites } from './in-flight.js';
 import type { SyncLogWriter } from './log.js';
 import { logError } from './log.js';
 import { MAX_BATCH_WRITES } from './remote.js';
 import type { RemotePort, RemoteWrite, WriteAck } from './remote.js';
+import { resolveRemote } from './resolve.js';
 
 export interface PushLoopOptions {
   readonly store: SyncStore;
@@ -43,6 +47,10 @@ export interface PushLoopOptions {
   readonly onActive?: (active: boolean) => void;
   readonly onSynced?: (at: number) => void;
   readonly onError?: (error: LocalfireError) => void;
+  /** Collections by name, to re-resolve snapshots noted in `inFlight`. */
+  readonly collections: ReadonlyMap<string, CollectionDef>;
+  /** Shared with the pull loop (see in-flight.ts). */
+  readonly inFlight: InFlightWrites;
 }
 
 export interface KickOptions {
@@ -132,6 +140,15 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
   async function pushBatch(entries: readonly OutboxEntry[], blocked: Set<string>): Promise<BatchOutcome> {
     const batch = entries.filter((e) => !blocked.has(e.path));
     if (batch.length === 0 || stopped()) return 'continue';
+    const handle = options.inFlight.begin(batch.map((e) => e.path));
+    try {
+      return await sendBatch(batch, blocked);
+    } finally {
+      options.inFlight.end(handle);
+    }
+  }
+
+  async function sendBatch(batch: readonly OutboxEntry[], blocked: Set<string>): Promise<BatchOutcome> {
     if (!active) options.onActive?.((active = true));
     const started = clock();
     log.emit({ type: 'sync-started', direction: 'push', count: batch.length });
@@ -142,11 +159,29 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       if (stopped()) return 'end-pass';
       return onBatchFailure(batch, toLocalfireError(e), blocked);
     }
-    await store.transaction((tx) => tx.ack(batch.map((e, i) => ({ seq: e.seq, serverTime: acks[i]?.serverTime ?? 0 }))));
+    const acked = batch.map((e, i) => ({ seq: e.seq, serverTime: acks[i]?.serverTime ?? 0 }));
+    await store.transaction(async (tx) => {
+      await tx.ack(acked);
+      await reresolveNoted(tx, batch, acked);
+    });
     const now = clock();
     log.emit({ type: 'sync-succeeded', direction: 'push', count: batch.length, durationMs: now - started });
     options.onSynced?.(now);
     return 'continue';
+  }
+
+  /** See in-flight.ts: snapshots that already held this batch meet it acknowledged. */
+  async function reresolveNoted(tx: SyncTransaction, batch: readonly OutboxEntry[], acked: readonly { readonly serverTime: number }[]): Promise<void> {
+    const ackTimes = new Map<string, number>();
+    batch.forEach((e, i) => ackTimes.set(e.path, Math.max(ackTimes.get(e.path) ?? 0, acked[i]?.serverTime ?? 0)));
+    for (const [path, ackTime] of ackTimes) {
+      const doc = options.inFlight.take(path);
+      const def = doc && options.collections.get(doc.collection);
+      if (!doc || !def || doc.serverTime < ackTime) continue;
+      const local = await tx.readRow(def.name, doc.id);
+      const resolution = resolveRemote({ def, local, pendingFields: await tx.pendingFields(def.name, doc.id), remote: doc });
+      if (resolution.changed) await tx.writeRow(def.name, resolution.row);
+    }
   }
 
   async function onBatchFailure(batch: readonly OutboxEntry[], error: LocalfireError, blocked: Set<string>): Promise<BatchOutcome> {

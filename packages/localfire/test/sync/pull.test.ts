@@ -76,6 +76,40 @@ describe('pull', () => {
     expect((await a.store.repo(todos).read('t1'))?.$meta.syncStatus).toBe('synced');
   });
 
+  it('a snapshot that already held an in-flight write is settled when the write is acknowledged', async () => {
+    const backend = newBackend();
+    const remoteA = backend.connect({ userId: 'u1' });
+    const write = remoteA.write.bind(remoteA);
+    let hold = false;
+    let release: (() => void) | null = null;
+    // The write reaches the server at once; only its acknowledgement is held back.
+    remoteA.write = async (writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> => {
+      const acks = await write(writes, options);
+      if (hold) await new Promise<void>((r) => (release = r));
+      return acks;
+    };
+    const a = await device(backend, { remote: remoteA });
+    const b = await device(backend);
+    await a.store.repo(lists).create(list('l1'));
+    await a.store.repo(todos).create(todo('l1', 't1'));
+    await until(async () => (await b.store.repo(todos).read('t1')) !== undefined, 'b has t1');
+    await settled(a);
+
+    hold = true;
+    await a.store.repo(todos).update('t1', { title: 'edited on a' });
+    await until(() => release !== null, 'a’s write landed, its ack is held');
+    await until(async () => (await b.store.repo(todos).read('t1'))?.title === 'edited on a', 'b sees a’s write');
+    await b.store.repo(todos).delete('t1'); // ordered after a's write by the server
+    await settled(b);
+    await until(() => backend.documents().some((d) => d.id === 't1' && d.deleted), 'the server holds the delete');
+    await until(async () => (await a.store.repo(todos).read('t1')) !== undefined, 'a still shows its pending edit');
+    hold = false;
+    (release as (() => void) | null)?.();
+    await settled(a);
+    await until(async () => (await a.store.repo(todos).read('t1')) === undefined, 'a applies the delete once its write is acknowledged');
+    expect(await liveRows(a.store, 'todos')).toEqual(serverRows(backend, 'todos'));
+  });
+
   it('quarantines a malformed document, reports it, and the stream goes on', async () => {
     const backend = newBackend();
     const a = await device(backend);
