@@ -41,20 +41,39 @@ export interface MeasureOptions {
   /** Untimed runs first (JIT, caches). */
   readonly warmup: number;
   readonly iterations: number;
+  /**
+   * When given, receives each timed sample's process CPU time (ms, user + system, all
+   * threads). Wall-time percentiles on a busy machine include time the process was not
+   * running; CPU time shows what the work itself costs. Pairs push subject then baseline
+   * into `cpu` and `baselineCpu`.
+   */
+  readonly cpu?: number[];
+  readonly baselineCpu?: number[];
 }
 
-async function sample(fn: Timed): Promise<number> {
+async function sample(fn: Timed, cpu?: number[]): Promise<number> {
+  const cpuStart = cpu ? process.cpuUsage() : undefined;
   const start = performance.now();
   const reported = await fn();
   const wall = performance.now() - start;
+  if (cpu && cpuStart) {
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
+  }
   return typeof reported === 'number' ? reported : wall;
+}
+
+/** `cpu p50 … p99 … ms` for a note, or '' without samples. */
+export function cpuNote(cpu: readonly number[] | undefined, label = 'cpu'): string {
+  if (!cpu || cpu.length === 0) return '';
+  return `${label} p50 ${percentile(cpu, 50).toFixed(3)} ms, p99 ${percentile(cpu, 99).toFixed(3)} ms`;
 }
 
 /** Runs `fn` `warmup` times untimed, then `iterations` times timed. Samples in ms. */
 export async function measure(fn: Timed, options: MeasureOptions): Promise<number[]> {
   for (let i = 0; i < options.warmup; i++) await fn();
   const samples: number[] = [];
-  for (let i = 0; i < options.iterations; i++) samples.push(await sample(fn));
+  for (let i = 0; i < options.iterations; i++) samples.push(await sample(fn, options.cpu));
   return samples;
 }
 
@@ -71,11 +90,11 @@ export async function measurePair(subject: Timed, baseline: Timed, options: Meas
   const b: number[] = [];
   for (let i = 0; i < options.iterations; i++) {
     if (i % 2 === 0) {
-      s.push(await sample(subject));
-      b.push(await sample(baseline));
+      s.push(await sample(subject, options.cpu));
+      b.push(await sample(baseline, options.baselineCpu));
     } else {
-      b.push(await sample(baseline));
-      s.push(await sample(subject));
+      b.push(await sample(baseline, options.baselineCpu));
+      s.push(await sample(subject, options.cpu));
     }
   }
   return { subject: s, baseline: b };

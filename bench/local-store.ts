@@ -15,7 +15,7 @@ import type { LocalStore, SqliteDriver } from 'localfire';
 import { createNodeSqliteDriver } from 'localfire/node';
 import { chatCollections, createChatRepositories, deriveMessageStatus } from '@localfire/chat-model';
 import type { ChatRepositories, Message } from '@localfire/chat-model';
-import { measure, measurePair, percentile, toRow } from './harness.js';
+import { cpuNote, measure, measurePair, percentile, toRow } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 
 const CONVERSATIONS = 100;
@@ -148,16 +148,18 @@ async function readRow(chat: ChatRepositories, db: Database.Database): Promise<B
   const check = await chat.messages.getMessages(conversationId, 1000);
   const checkRaw = raw(conversationId, 1000);
   if (check.length !== 1000 || JSON.stringify(check) !== JSON.stringify(checkRaw)) throw new Error('read-1000: the store and the raw query disagree');
+  const cpu: number[] = [];
+  const baselineCpu: number[] = [];
   const { subject, baseline } = await measurePair(
     async () => void (await chat.messages.getMessages(conversationId, 1000)),
     () => void raw(conversationId, 1000),
-    { warmup: 30, iterations: 300 },
+    { warmup: 30, iterations: 300, cpu, baselineCpu },
   );
   return toRow({
     name: 'read-1000',
     samples: subject,
     baseline: { name: 'raw better-sqlite3 prepared query mapped to the same objects', samples: baseline },
-    note: '300 alternated samples; getMessages(conversationId, 1000) into Message objects',
+    note: `300 alternated samples; getMessages(conversationId, 1000) into Message objects; ${cpuNote(cpu)}; baseline ${cpuNote(baselineCpu)}`,
   });
 }
 
@@ -178,16 +180,18 @@ async function measureSend(chat: ChatRepositories, insert: ReturnType<typeof raw
   const c = 1;
   const [sender] = membersOf(c);
   const send = { conversationId: convId(c), text: 'hello from the bench', senderId: sender!, senderName: 'Bench' };
+  const cpu: number[] = [];
+  const baselineCpu: number[] = [];
   const { subject, baseline } = await measurePair(
     async () => void (await chat.messages.sendMessage(send)),
     () => insert(convId(CONVERSATIONS + 1), sender!),
-    { warmup: 200, iterations: 2000 },
+    { warmup: 200, iterations: 2000, cpu, baselineCpu },
   );
   return toRow({
     name: 'send-message',
     samples: subject,
     baseline: { name: 'raw better-sqlite3 single-row INSERT (autocommit) into a copy of the messages table (same DDL and rows) in its own file', samples: baseline },
-    note: '2000 alternated samples; message + preview + 2 outbox entries, committed',
+    note: `2000 alternated samples; message + preview + 2 outbox entries, committed; ${cpuNote(cpu)}; baseline ${cpuNote(baselineCpu)}`,
   });
 }
 
@@ -204,6 +208,7 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
     if (waiting?.id === lastId) waiting.resolve();
   });
   const fromCall: number[] = [];
+  const cpu: number[] = [];
   try {
     const samples = await measure(
       async () => {
@@ -217,7 +222,7 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
         fromCall.push(receivedAt - start);
         return receivedAt - committedAt;
       },
-      { warmup: 20, iterations: 300 },
+      { warmup: 20, iterations: 300, cpu },
     );
     const measured = fromCall.slice(-samples.length);
     return toRow({
@@ -225,7 +230,8 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
       samples,
       note:
         `from the COMMIT of sendMessage to the observeMessages subscriber holding the new list (re-query, mapping, equality cut-off); ` +
-        `conversation of ${PER_CONVERSATION}+ messages, 300 samples; from calling sendMessage: p50 ${percentile(measured, 50).toFixed(3)} ms, p99 ${percentile(measured, 99).toFixed(3)} ms`,
+        `conversation of ${PER_CONVERSATION}+ messages, 300 samples; from calling sendMessage: p50 ${percentile(measured, 50).toFixed(3)} ms, p99 ${percentile(measured, 99).toFixed(3)} ms; ` +
+        `${cpuNote(cpu, 'cpu from calling sendMessage')}`,
     });
   } finally {
     unsubscribe();
