@@ -11,15 +11,20 @@ type Data = Readonly<Record<string, unknown>>;
 
 export interface RowChange {
   readonly id: string;
-  /** Known versions of the row (before and/or after); null when unknown. */
+  /** Known versions of the row's fields (before and/or after); null when unknown. */
   readonly versions: readonly Data[] | null;
+  /**
+   * The row as committed (fields and `$meta`, as repositories return it), null when it was
+   * removed for good, undefined when unknown. Lets live queries patch their result.
+   */
+  readonly after?: Readonly<Record<string, unknown>> | null;
 }
 
 /** Per collection: the changed rows, or 'all' when too many or unknown. */
 export type ChangeLog = ReadonlyMap<string, readonly RowChange[] | 'all'>;
 
 export interface ChangeRecorder {
-  row(collection: string, id: string, ...versions: (Data | undefined)[]): void;
+  row(collection: string, id: string, versions: readonly (Data | undefined)[], after?: Data | null): void;
   /** The rows changed are unknown (bulk delete, eviction). */
   table(collection: string): void;
   /** The outbox changed (an entry added, settled or retried). */
@@ -41,11 +46,11 @@ export function createChangeRecorder(): ChangeRecorder {
     outbox() {
       outboxChanged = true;
     },
-    row(collection, id, ...versions) {
+    row(collection, id, versions, after) {
       const current = log.get(collection);
       if (current === 'all') return;
       const known = versions.filter((v): v is Data => v !== undefined);
-      const change: RowChange = { id, versions: known.length > 0 ? known : null };
+      const change: RowChange = after === undefined ? { id, versions: known.length > 0 ? known : null } : { id, versions: known.length > 0 ? known : null, after };
       if (current === undefined) log.set(collection, [change]);
       else if (current.length >= MAX_ROWS_PER_TABLE) log.set(collection, 'all');
       else current.push(change);

@@ -7,6 +7,7 @@ import type { ChangeLog } from './change-log.js';
 import type { OpContext, OpScope } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import type { LiveRegistry } from './live-registry.js';
+import type { PatchResult } from './result-patcher.js';
 import type { LiveQuery } from './types.js';
 
 export interface LiveQueryOptions<R> {
@@ -18,6 +19,12 @@ export interface LiveQueryOptions<R> {
    * last run read (tracked through the context).
    */
   readonly affectedBy: (log: ChangeLog, reads: ReadonlySet<string>) => boolean;
+  /**
+   * Optional: derive the new result from the previous one and the committed changes,
+   * without SQL. Runs synchronously right after COMMIT (so subscribers hear a write before
+   * its promise resolves); 'requery' falls back to re-running `run`.
+   */
+  readonly patch?: (prev: R, log: ChangeLog) => PatchResult<R>;
 }
 
 type Listener<R> = (value: R) => void;
@@ -59,7 +66,23 @@ export function createLiveQuery<R>(options: LiveQueryOptions<R>): LiveQuery<R> {
 
     const unregister = options.registry.register({
       affectedBy: (log) => options.affectedBy(log, reads),
-      invalidate: () => void refresh(),
+      invalidate: (log) => {
+        if (!running && last !== undefined && options.patch) {
+          let result: PatchResult<R>;
+          try {
+            result = options.patch(last.value, log);
+          } catch {
+            result = 'requery';
+          }
+          if (result === 'same') return;
+          if (result !== 'requery') {
+            last = { value: result.value };
+            listener(result.value);
+            return;
+          }
+        }
+        void refresh();
+      },
       stop: () => {
         active = false;
         onStop();

@@ -7,7 +7,8 @@ import type { ChangeLog } from './change-log.js';
 export interface LiveSubscription {
   /** Could this committed change alter the subscription's result? Conservative. */
   affectedBy(log: ChangeLog): boolean;
-  invalidate(): void;
+  /** Called right after COMMIT with what the transaction changed. */
+  invalidate(log: ChangeLog): void;
   /** The store closed: stop for good. */
   stop(): void;
 }
@@ -28,7 +29,7 @@ export function createLiveRegistry(): LiveRegistry {
       };
     },
     publish(log) {
-      for (const s of [...subscriptions]) if (s.affectedBy(log)) s.invalidate();
+      for (const s of [...subscriptions]) if (s.affectedBy(log)) s.invalidate(log);
     },
     stopAll() {
       const all = [...subscriptions];

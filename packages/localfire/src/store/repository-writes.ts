@@ -57,9 +57,10 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
   const now = ctx.clock();
   await ctx.driver.run(model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields: changesForCreate(model, entity), createdAt: now });
-  changes.row(model.name, id, entity);
   const $meta: RowMeta = { syncStatus: 'pending', retryCount: 0, lastSyncAttempt: null, serverTimestamp: null, createdAt: new Date(now), updatedAt: new Date(now), deleted: false };
-  return { ...entity, $meta } as Stored<any>;
+  const stored: Stored<Data> = { ...entity, $meta };
+  changes.row(model.name, id, [entity], { ...entity, $meta: { ...$meta } });
+  return stored;
 }
 
 /** Replaces the entity's fields with `next` (validated), writing only if something changed. */
@@ -79,8 +80,10 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
   const now = ctx.clock();
   await ctx.driver.run(model.sql.updateFields, [...model.encodeFields(entity), now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });
-  changes.row(model.name, id, current.data, entity);
-  return { ...entity, $meta: { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) } } as Stored<any>;
+  const $meta: RowMeta = { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) };
+  const stored: Stored<Data> = { ...entity, $meta };
+  changes.row(model.name, id, [current.data, entity], { ...entity, $meta: { ...$meta } });
+  return stored;
 }
 
 export async function updateRow(ctx: OpContext, model: TableModel, id: string, patch: Readonly<Data>): Promise<Stored<any>> {
@@ -127,5 +130,5 @@ export async function deleteRow(ctx: OpContext, model: TableModel, id: string): 
   const now = ctx.clock();
   await ctx.driver.run(model.sql.tombstone, [now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path: documentPath(model.def, current.data), op: 'delete', fields: {}, createdAt: now });
-  changes.row(model.name, id, current.data);
+  changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus: 'pending', updatedAt: new Date(now) } });
 }

@@ -9,6 +9,7 @@ import { mayAffect } from './change-log.js';
 import type { OpContext, OpScope } from './context.js';
 import { fromSql } from './columns.js';
 import { createLiveQuery } from './live-query.js';
+import { createListPatcher, createRowPatcher, type PatchResult } from './result-patcher.js';
 import type { LiveRegistry } from './live-registry.js';
 import { compileCount, compileCountBy, compileQuery } from './query-compiler.js';
 import { addToSetRow, createRow, deleteRow, readCurrent, updateRow, upsertRow } from './repository-writes.js';
@@ -66,8 +67,14 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
     return out;
   };
 
-  const live = <R>(run: (ctx: OpContext) => Promise<R>, equalities: readonly EqualityFilter[]): LiveQuery<R> =>
-    createLiveQuery({ registry: options.registry, scope: options.liveScope, run, affectedBy: (log: ChangeLog) => mayAffect(log, name, equalities) });
+  const live = <R>(run: (ctx: OpContext) => Promise<R>, equalities: readonly EqualityFilter[], patch: ((prev: R, log: ChangeLog) => PatchResult<R>) | null): LiveQuery<R> =>
+    createLiveQuery({
+      registry: options.registry,
+      scope: options.liveScope,
+      run,
+      affectedBy: (log: ChangeLog) => mayAffect(log, name, equalities),
+      ...(patch === null ? {} : { patch }),
+    });
 
   const equalitiesOf = (query: Query<T>): readonly EqualityFilter[] => {
     try {
@@ -80,8 +87,8 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
   function observe(): LiveQuery<Stored<T>[]>;
   function observe(id: string): LiveQuery<Stored<T> | undefined>;
   function observe(id?: string): LiveQuery<Stored<T>[]> | LiveQuery<Stored<T> | undefined> {
-    if (id === undefined) return live((ctx) => runQuery(ctx, {}), []);
-    return live((ctx) => readOne(ctx, id), [{ field: 'id', kind: 'string', values: new Set([id]) }]);
+    if (id === undefined) return live((ctx) => runQuery(ctx, {}), [], createListPatcher<Stored<T>>(model, {}));
+    return live((ctx) => readOne(ctx, id), [{ field: 'id', kind: 'string', values: new Set([id]) }], createRowPatcher<Stored<T>>(model, id));
   }
 
   return {
@@ -110,7 +117,7 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
         return out;
       }),
     observe,
-    observeQuery: (query) => live((ctx) => runQuery(ctx, query), equalitiesOf(query)),
+    observeQuery: (query) => live((ctx) => runQuery(ctx, query), equalitiesOf(query), createListPatcher<Stored<T>>(model, query)),
   };
 }
 

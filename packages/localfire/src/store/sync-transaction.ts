@@ -20,21 +20,23 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
   const { driver } = ctx;
   const changes = recorder(ctx);
 
-  const readRaw = async (model: TableModel, id: string): Promise<RawRow | undefined> => {
+  const readStored = async (model: TableModel, id: string): Promise<{ stored: Record<string, unknown>; raw: RawRow } | undefined> => {
     ctx.assertOpen();
     const row = (await selectRows(driver, model.sql.selectById, [id]))[0];
     if (row === undefined) return undefined;
-    const { $meta, ...data } = model.mapRow(row);
-    return { id, data, syncStatus: $meta.syncStatus, serverTime: row[model.columns.length + 4] as number | null, deleted: $meta.deleted };
+    const stored = model.mapRow(row);
+    const { $meta, ...data } = stored;
+    return { stored, raw: { id, data, syncStatus: $meta.syncStatus, serverTime: row[model.columns.length + 4] as number | null, deleted: $meta.deleted } };
   };
+  const readRaw = async (model: TableModel, id: string): Promise<RawRow | undefined> => (await readStored(model, id))?.raw;
 
   /** Re-reads rows after a bookkeeping change, recording them for live queries. */
   const touch = async (refs: Iterable<{ collection: string; docId: string }>): Promise<void> => {
     for (const { collection, docId } of refs) {
       const model = models.get(collection);
       if (model === undefined) continue;
-      const row = await readRaw(model, docId);
-      changes.row(collection, docId, row?.data);
+      const row = await readStored(model, docId);
+      changes.row(collection, docId, [row?.raw.data], row?.stored ?? null);
     }
   };
 
@@ -63,7 +65,8 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const before = await readRaw(model, row.id);
       const now = ctx.clock();
       await driver.run(model.sql.upsertRemote, [row.id, ...model.encodeFields(row.data), row.syncStatus, 0, null, row.serverTime, now, now, row.deleted ? 1 : 0]);
-      changes.row(collection, row.id, before?.data, { ...row.data, id: row.id });
+      const after = await readStored(model, row.id);
+      changes.row(collection, row.id, [before?.data, after?.raw.data], after?.stored ?? null);
     },
 
     async purgeRow(collection, id) {
@@ -71,7 +74,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const before = await readRaw(model, id);
       if (before === undefined) return;
       await driver.run(model.sql.purge, [id]);
-      changes.row(collection, id, before.data);
+      changes.row(collection, id, [before.data], null);
     },
 
     async ack(acks) {

@@ -89,15 +89,19 @@ describe('live queries', () => {
     r.stop();
   });
 
-  it('hears nothing after unsubscribe, even for a re-run already queued', async () => {
-    const r = record(t.store.repo(todos).observe());
+  it('hears nothing after unsubscribe, also for a transaction that commits after it', async () => {
+    const patched = record(t.store.repo(todos).observe());
+    const requeried = record(t.store.live((tx) => tx.repo(todos).count()));
     await settle(t.store);
-    const write = t.store.repo(todos).create(todoInput({ id: 'x' }));
-    await write;
-    r.stop();
+    await t.store.transaction(async (tx) => {
+      await tx.repo(todos).create(todoInput({ id: 'x' }));
+      patched.stop();
+      requeried.stop();
+    });
     await t.store.repo(todos).create(todoInput({ id: 'y' }));
     await settle(t.store);
-    expect(r.values).toHaveLength(1);
+    expect(patched.values).toHaveLength(1);
+    expect(requeried.values).toEqual([1]);
   });
 
   it('observe(id) follows one row: updates, unrelated rows ignored, deletion gives undefined', async () => {
