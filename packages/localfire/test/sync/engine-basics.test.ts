@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { LocalfireError } from '../../src/index.js';
+import type { Checkpoint, RemotePort } from '../../src/index.js';
+import { checkpointMetaKey, scopeKey } from '../../src/sync/scope-key.js';
+import { createMemoryBackend } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { countingRemote, list, liveRows, newBackend, openDevice, serverRows, settled, todo, until } from './helpers.js';
 import type { Device } from './helpers.js';
@@ -81,5 +85,74 @@ describe('sync engine over the in-memory remote', () => {
     await a.engine.start();
     await settled(a);
     expect(serverRows(backend, 'todos').map((t) => t['id'])).toEqual(['late']);
+  });
+
+  it('status reports cache counts, pending age and syncing; clearCache never drops a pending or failed write', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const backend = createMemoryBackend({ collections: [todos, lists], rules: ({ path, op }) => !(op === 'write' && path.endsWith('/denied')) });
+    const a = await device(backend, { clock: () => now });
+    const syncing: boolean[] = [];
+    const off = a.engine.status.subscribe((s) => syncing.push(s.syncing));
+    await a.store.repo(lists).create(list('l1'));
+    for (let i = 0; i < 3; i++) await a.store.repo(todos).create(todo('l1', `s${i}`));
+    await settled(a);
+    await a.store.repo(todos).create(todo('l1', 'denied'));
+    await until(() => a.engine.status.get().failedCount === 1, 'denied write failed');
+    a.remote.setOnline(false);
+    await a.store.repo(todos).create(todo('l1', 'pending'));
+    now += 5000;
+    await a.engine.forceSync().catch(() => undefined);
+    await until(() => a.engine.status.get().pendingCount === 1, 'pending counted');
+    const status = a.engine.status.get();
+    expect(status.cache.rows).toEqual({ todos: 5, lists: 1 });
+    expect(status.cache.bytes).toBeGreaterThan(0);
+    expect(status.oldestPendingAt).not.toBeNull();
+    expect(status.oldestPendingAgeMs).toBeGreaterThanOrEqual(5000);
+    expect(syncing).toContain(true);
+    expect(status.syncing).toBe(false);
+    off();
+
+    const removed = await a.engine.clearCache();
+    expect(removed['todos']).toBe(3);
+    const left = (await a.store.repo(todos).readAll()).map((t) => t.id).sort();
+    expect(left).toEqual(['denied', 'pending']);
+    expect(await a.store.repo(lists).read('l1')).toBeDefined(); // not evictable
+    expect(a.engine.log.entries().some((e) => e.type === 'cache-evicted' && e.collection === 'todos' && e.count === 3)).toBe(true);
+    expect(a.engine.status.get().cache.rows['todos']).toBe(2);
+    a.remote.setOnline(true);
+    await settled(a);
+    expect(serverRows(backend, 'todos').map((t) => t['id'])).toContain('pending');
+  });
+
+  it('a denied subscription is reported; a retryable subscription error resubscribes from the checkpoint', async () => {
+    const backend = createMemoryBackend({ collections: [todos, lists], rules: ({ path, op }) => !(op === 'read' && path.startsWith('lists/l2/')) });
+    const remote = backend.connect({ userId: 'u1' });
+    const subscribe = remote.subscribe.bind(remote);
+    const opened: (Checkpoint | null)[] = [];
+    let failOnce: ((e: LocalfireError) => void) | null = null;
+    remote.subscribe = ((scope, from, handlers) => {
+      if (scope.collection === 'lists') {
+        opened.push(from);
+        failOnce = (e) => handlers.onError(e);
+      }
+      return subscribe(scope, from, handlers);
+    }) satisfies RemotePort['subscribe'];
+    const a = await device(backend, { remote, engine: { backoff: { baseMs: 5 } } });
+    await a.store.repo(lists).create(list('l1'));
+    await a.store.repo(lists).create(list('l2'));
+    await until(() => a.engine.log.entries().some((e) => e.type === 'subscription-failed' && e.error.kind === 'permission-denied'), 'denied scope reported');
+    expect(a.engine.status.get().lastError?.kind).toBe('permission-denied');
+    const retryIn = a.engine.log.entries().find((e) => e.type === 'subscription-failed');
+    expect(retryIn?.type === 'subscription-failed' && retryIn.retryInMs).toBeNull();
+
+    await settled(a);
+    await until(async () => (await a.store.sync.transaction((tx) => tx.getMeta(checkpointMetaKey(scopeKey({ collection: 'lists', filters: [{ field: 'ownerId', op: '==', value: 'u1' }] }))))) !== undefined, 'lists checkpoint stored');
+    (failOnce as ((e: LocalfireError) => void) | null)?.(new LocalfireError('internal', 'stream reset'));
+    await until(() => opened.length === 2, 'resubscribed');
+    expect(opened[1]).not.toBeNull();
+    const other = backend.connect({ userId: 'u1' });
+    await other.write([{ mutationId: 'm', collection: 'lists', id: 'l3', path: 'lists/l3', op: 'set', fields: { name: { op: 'set', value: 'three' }, ownerId: { op: 'set', value: 'u1' } } }]);
+    await until(async () => (await a.store.repo(lists).read('l3')) !== undefined, 'the resubscribed stream delivers');
+    await other.close();
   });
 });
