@@ -14,12 +14,18 @@ describe('reading messages', () => {
     await seedUsers(chat);
     conv = await chat.conversations.createDirectConversation('alice', 'bob');
     all = [];
-    // Runs of messages sharing one timestamp (sent within the same ms), 37 in all.
+    // Runs of messages sharing one timestamp (e.g. pulled from several devices), 37 in all.
     for (const run of [5, 1, 12, 3, 9, 7]) {
       chat.advance(1000);
       for (let i = 0; i < run; i++) {
         const senderId = i % 2 === 0 ? 'alice' : 'bob';
-        all.push(await chat.messages.sendMessage({ conversationId: conv.id, text: `m${all.length}`, senderId, senderName: senderId }));
+        const id = `msg-${String((all.length * 7919) % 1000).padStart(3, '0')}`;
+        all.push(
+          await chat.messages.create({
+            id, localId: id, conversationId: conv.id, senderId, senderName: senderId, text: `m${all.length}`,
+            timestamp: new Date(chat.now()), readBy: [senderId], deliveredTo: [],
+          }),
+        );
       }
     }
     all.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -55,6 +61,16 @@ describe('reading messages', () => {
     expect(texts(await chat.messages.getMessagesBefore(conv.id, cut, 3))).toEqual(texts(older.slice(-3)));
     expect(texts(await chat.messages.getMessagesBefore(conv.id, cut, 100))).toEqual(texts(older));
     expect(await chat.messages.getMessagesBefore(conv.id, all[0]!.timestamp, 10)).toEqual([]);
+  });
+
+  it('sendMessage keeps the send order of messages sent within one millisecond', async () => {
+    const other = await chat.conversations.createDirectConversation('bob', 'carol');
+    const sent = [];
+    for (let i = 0; i < 20; i++) sent.push(await chat.messages.sendMessage({ conversationId: other.id, text: `burst ${i}`, senderId: 'bob', senderName: 'Bob' }));
+    expect(texts(await chat.messages.getMessages(other.id, 100))).toEqual(sent.map((m) => m.text));
+    const times = sent.map((m) => m.timestamp.getTime());
+    expect(times.every((t, i) => i === 0 || t === times[i - 1]! + 1)).toBe(true);
+    expect(times[0]).toBeGreaterThanOrEqual(chat.now());
   });
 
   it('observeMessages emits the whole conversation in order, then each new message', async () => {

@@ -36,7 +36,9 @@ export interface MessageRepository extends DomainRepository<Message, MessageEnti
    */
   getMessagesBefore(conversationId: string, before: Date | Message, limit: number): Promise<Message[]>;
   /**
-   * Writes the message (status `sending`, `readBy` = [sender]), its outbox entry and the
+   * Writes the message (status `sending`, `readBy` = [sender], `timestamp` = the clock, moved
+   * 1 ms past the previous send when needed so that messages sent through this repository
+   * keep their order even within one millisecond), its outbox entry and the
    * conversation's last-message preview and activity time in ONE local transaction, and
    * returns at once; the sync engine pushes it later.
    * Throws `validation` for blank text, `not-found` for an unknown conversation and
@@ -61,6 +63,8 @@ function oldestFirst(rows: readonly Stored<MessageEntity>[]): Message[] {
 export function createMessageRepository(options: ChatRepositoryOptions): MessageRepository {
   const { store, clock, newId } = resolveOptions(options);
   const crud = createDomainCrud(store, messages, toMessage);
+  /** Send times strictly increase, so messages sent here keep their order (ids are random). */
+  let lastSentAt = Number.NEGATIVE_INFINITY;
   const repo = crud.repo;
 
   const latest = async (conversationId: string, limit: number, extra: Partial<Query<MessageEntity>> = {}) =>
@@ -118,7 +122,8 @@ export function createMessageRepository(options: ChatRepositoryOptions): Message
           });
         }
         const id = newId();
-        const timestamp = new Date(clock());
+        lastSentAt = Math.max(clock(), lastSentAt + 1);
+        const timestamp = new Date(lastSentAt);
         const row = await tx.repo(messages).create({
           id, localId: id, conversationId, senderId, senderName, text, timestamp, readBy: [senderId], deliveredTo: [],
         });
