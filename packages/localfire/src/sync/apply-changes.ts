@@ -9,6 +9,8 @@ import type { Checkpoint, RemoteChange, RemoteDoc } from './remote.js';
 import { resolveRemote, shouldPurgeOnRemoval } from './resolve.js';
 import type { FieldConflict } from './resolve.js';
 
+const NONE: ReadonlySet<string> = new Set();
+
 export interface AppliedBatch {
   readonly written: number;
   readonly purged: number;
@@ -44,7 +46,8 @@ export async function applyChanges(
         }
         const local = await tx.readRow(def.name, doc.id);
         if (local === undefined && doc.deleted) break;
-        const pendingFields = local === undefined ? new Set<string>() : await tx.pendingFields(def.name, doc.id);
+        // A synced row has no outbox entry (the store marks it synced only when none is left).
+        const pendingFields = local === undefined || local.syncStatus === 'synced' ? NONE : await tx.pendingFields(def.name, doc.id);
         const resolution = resolveRemote({ def, local, pendingFields, remote: doc });
         onResolved?.(doc);
         conflicts.push(...resolution.conflicts);
