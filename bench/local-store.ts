@@ -198,14 +198,17 @@ async function measureSend(chat: ChatRepositories, insert: ReturnType<typeof raw
 async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Promise<BenchRow> {
   const c = 2;
   const [sender] = membersOf(c);
-  /** When each message id was first seen last in an emitted list. */
-  const seenAt = new Map<string, number>();
+  /** The latest emission and when it arrived. */
+  let latest: { readonly at: number; readonly list: readonly Message[] } | undefined;
   let waiting: { readonly id: string; readonly resolve: () => void } | undefined;
+  const holds = (list: readonly Message[] | undefined, id: string) => {
+    if (list === undefined) return false;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.id === id) return true;
+    return false;
+  };
   const unsubscribe = chat.messages.observeMessages(convId(c)).subscribe((list) => {
-    const lastId = list[list.length - 1]?.id;
-    if (lastId === undefined || seenAt.has(lastId)) return;
-    seenAt.set(lastId, performance.now());
-    if (waiting?.id === lastId) waiting.resolve();
+    latest = { at: performance.now(), list };
+    if (waiting !== undefined && holds(list, waiting.id)) waiting.resolve();
   });
   const fromCall: number[] = [];
   const cpu: number[] = [];
@@ -216,9 +219,9 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
         const msg = await chat.messages.sendMessage({ conversationId: convId(c), text: 'live', senderId: sender!, senderName: 'Bench' });
         const committedAt = lastCommitAt();
         // The notification may come before sendMessage resolves; otherwise wait for it.
-        if (!seenAt.has(msg.id)) await new Promise<void>((resolve) => (waiting = { id: msg.id, resolve }));
+        if (!holds(latest?.list, msg.id)) await new Promise<void>((resolve) => (waiting = { id: msg.id, resolve }));
         waiting = undefined;
-        const receivedAt = seenAt.get(msg.id)!;
+        const receivedAt = latest!.at;
         fromCall.push(receivedAt - start);
         return receivedAt - committedAt;
       },
