@@ -27,6 +27,8 @@ export interface ChangeRecorder {
   row(collection: string, id: string, versions: readonly (Data | undefined)[], after?: Data | null): void;
   /** The rows changed are unknown (bulk delete, eviction). */
   table(collection: string): void;
+  /** False once the collection's rows are no longer tracked one by one ('all'): callers may skip reading them. */
+  tracks(collection: string): boolean;
   /** The outbox changed (an entry added, settled or retried). */
   outbox(): void;
   readonly log: ChangeLog;
@@ -46,6 +48,7 @@ export function createChangeRecorder(): ChangeRecorder {
     outbox() {
       outboxChanged = true;
     },
+    tracks: (collection) => log.get(collection) !== 'all',
     row(collection, id, versions, after) {
       const current = log.get(collection);
       if (current === 'all') return;

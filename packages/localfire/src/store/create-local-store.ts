@@ -79,7 +79,15 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       }
       open = false;
       if (changes.log.size > 0) registry.publish(changes.log);
-      if (changes.outboxChanged) for (const listener of [...outboxListeners]) listener();
+      if (changes.outboxChanged) {
+        for (const listener of [...outboxListeners]) {
+          try {
+            listener();
+          } catch (e) {
+            console.error('localfire: an onOutboxChange listener threw', e);
+          }
+        }
+      }
       return result;
     });
 

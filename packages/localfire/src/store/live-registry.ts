@@ -29,7 +29,13 @@ export function createLiveRegistry(): LiveRegistry {
       };
     },
     publish(log) {
-      for (const s of [...subscriptions]) if (s.affectedBy(log)) s.invalidate(log);
+      for (const s of [...subscriptions]) {
+        try {
+          if (s.affectedBy(log)) s.invalidate(log);
+        } catch (e) {
+          console.error('localfire: a live query failed to refresh', e);
+        }
+      }
     },
     stopAll() {
       const all = [...subscriptions];

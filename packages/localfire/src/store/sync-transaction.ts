@@ -34,7 +34,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
   const touch = async (refs: Iterable<{ collection: string; docId: string }>): Promise<void> => {
     for (const { collection, docId } of refs) {
       const model = models.get(collection);
-      if (model === undefined) continue;
+      if (model === undefined || !changes.tracks(collection)) continue;
       const row = await readStored(model, docId);
       changes.row(collection, docId, [row?.raw.data], row?.stored ?? null);
     }
@@ -62,9 +62,11 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
 
     async writeRow(collection, row) {
       const model = modelFor(models, collection);
-      const before = await readRaw(model, row.id);
+      const tracked = changes.tracks(collection);
+      const before = tracked ? await readRaw(model, row.id) : undefined;
       const now = ctx.clock();
       await driver.run(model.sql.upsertRemote, [row.id, ...model.encodeFields(row.data), row.syncStatus, 0, null, row.serverTime, now, now, row.deleted ? 1 : 0]);
+      if (!tracked) return;
       const after = await readStored(model, row.id);
       changes.row(collection, row.id, [before?.data, after?.raw.data], after?.stored ?? null);
     },

@@ -285,6 +285,19 @@ describe('SyncStore', () => {
       expect(calls).toBe(2);
     });
 
+    it('a transaction that changes more rows than are tracked one by one still refreshes live queries', async () => {
+      const values: number[] = [];
+      const stop = t.store.repo(todos).observeQuery({ where: { listId: 'l1' }, limit: 500 }).subscribe((rows) => values.push(rows.length));
+      await settle(t.store);
+      await t.store.sync.transaction(async (tx) => {
+        for (let i = 0; i < 300; i++) await tx.writeRow('todos', { id: `r${i}`, data: todoInput(), serverTime: i, deleted: false, syncStatus: 'synced' });
+        await tx.ack([]);
+      });
+      await settle(t.store);
+      expect(values).toEqual([0, 300]);
+      stop();
+    });
+
     it('a sync transaction notifies live queries once per commit', async () => {
       const values: number[] = [];
       const stop = t.store.repo(todos).observeQuery({ where: { listId: 'l1' } }).subscribe((rows) => values.push(rows.length));
