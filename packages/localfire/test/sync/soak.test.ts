@@ -46,8 +46,8 @@ describe('soak', () => {
     const tagsAdded = new Map<string, Set<string>>();
     const counts = { create: 0, update: 0, union: 0, delete: 0, list: 0, offline: 0, failures: 0, skipped: 0 };
 
-    await devices[0]!.store.repo(lists).create(list('l0'));
-    created.add('lists/l0');
+    await devices[0]!.store.repo(lists).create(list('initial'));
+    created.add('lists/initial');
 
     for (let step = 0; step < OPS_PER_DEVICE * devices.length; step++) {
       const d = devices[step % devices.length]!;
