@@ -1,5 +1,5 @@
 // Firestore-specific behaviour beyond the remote contract, on the run's emulator.
-import { doc, setDoc, Timestamp } from 'firebase/firestore';
+import { disableNetwork, doc, enableNetwork, setDoc, Timestamp } from 'firebase/firestore';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFirestoreRemote, MAX_IN_VALUES } from '../../src/adapters/firestore/index.js';
 import type { FirestoreRemote } from '../../src/adapters/firestore/index.js';
@@ -133,6 +133,61 @@ describe('Firestore remote adapter', () => {
     await a.close();
     await a.close();
     expect((await rejection(a.write([todo('l1', 'n2')]))).kind).toBe('closed');
+  });
+
+  it('aborts a commit the SDK cannot send; the SDK may apply the queued batch later, and a retry still leaves one document', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    await disableNetwork(a.firestore);
+    expect(a.connectionState).toBe('online');
+    const controller = new AbortController();
+    const pending = a.write([todo('l1', 'q1')], { signal: controller.signal });
+    await sleep(50);
+    controller.abort(new Error('deadline'));
+    expect(await rejection(pending)).toMatchObject({ kind: 'aborted', retryable: true });
+    await enableNetwork(a.firestore);
+    const [retry] = await a.write([{ ...todo('l1', 'q1'), fields: { title: set('retried') } }]);
+    const seen = watch(b, { collection: 'todos', parents: { listId: 'l1' } });
+    await until(() => seen.changes.length > 0, 'q1');
+    await a.write([todo('l1', 'sentinel')]);
+    await until(() => seen.ids().includes('sentinel'), 'the sentinel');
+    expect(seen.ids()).toEqual(['q1', 'sentinel']);
+    expect(seen.changes[0]).toMatchObject({ doc: { serverTime: retry!.serverTime, data: { title: 'retried', position: 1 } } });
+  });
+
+  it('hands over a batch only after the previous onChanges promise settled, and reports a throwing handler', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const calls: string[][] = [];
+    let active = 0;
+    let overlapped = false;
+    const errors: LocalfireError[] = [];
+    b.subscribe({ collection: 'todos', parents: { listId: 'l1' } }, null, {
+      async onChanges(changes) {
+        overlapped ||= active > 0;
+        active++;
+        calls.push(changes.map(idOf));
+        if (calls.length === 1) await gate;
+        active--;
+        if (changes.some((c) => idOf(c) === 'boom')) throw new Error('handler failure');
+      },
+      onError: (e) => errors.push(e),
+    });
+    await a.write([todo('l1', 'g1')]);
+    await until(() => calls.length === 1, 'the first batch');
+    await a.write([todo('l1', 'g2')]);
+    await sleep(300);
+    expect(calls).toEqual([['g1']]);
+    release();
+    await until(() => calls.length === 2, 'the second batch');
+    expect(calls[1]).toEqual(['g2']);
+    await a.write([todo('l1', 'boom')]);
+    await until(() => errors.length === 1, 'the handler error');
+    await a.write([todo('l1', 'after')]);
+    await sleep(300);
+    expect(calls.flat()).toEqual(['g1', 'g2', 'boom']);
+    expect(errors[0]?.kind).toBe('internal');
+    expect(overlapped).toBe(false);
   });
 
   it('reports a malformed scope through onError, never by throwing', async () => {
