@@ -106,6 +106,10 @@ export interface Transaction {
 
 /** Extra per-collection aggregate: counts grouped by one field's value. */
 export interface Aggregates<T extends { id: string }> {
-  /** `SELECT field, count(*) … GROUP BY field` over non-deleted rows matching `where`. */
+  /**
+   * `SELECT field, count(*) … GROUP BY field` over non-deleted rows matching `where`. Keys
+   * are the value as a string (booleans `'true'`/`'false'`, dates as ISO strings, sets and
+   * json as JSON text); rows without a value are not counted.
+   */
   countBy(field: FieldName<T>, where?: Where<T>): Promise<Map<string, number>>;
 }
