@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RemoteWrite } from '../../src/index.js';
+import type { LocalStore, RemoteWrite } from '../../src/index.js';
 import type { MemoryRemote } from '../../src/testing/index.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
@@ -185,6 +185,20 @@ describe('push loop (fake timers)', () => {
     expect(failure?.type === 'sync-failed' && failure.error.kind).toBe('timeout');
     hang = false;
     await vi.advanceTimersByTimeAsync(1000);
+    await a.engine.whenIdle();
+    expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
+  });
+
+  it('the periodic worker (10 s) pushes a write whose change signal was missed', async () => {
+    const backend = newBackend();
+    const deaf = (store: LocalStore): LocalStore => Object.assign(Object.create(store) as LocalStore, { sync: { ...store.sync, onOutboxChange: () => () => undefined } });
+    const a = await device(backend, { wrapStore: deaf });
+    await a.store.repo(lists).create(list('l1'));
+    await a.engine.whenIdle();
+    await vi.advanceTimersByTimeAsync(9_000);
+    await a.engine.whenIdle();
+    expect(serverRows(backend, 'lists')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
     await a.engine.whenIdle();
     expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
   });

@@ -59,8 +59,10 @@ describe('soak', () => {
         } else if (r < 0.06) {
           counts.failures++;
           d.remote.failNextWrites(1 + Math.floor(random() * 3), pick(['internal', 'quota', 'timeout'] as const)!, { afterCommit: random() < 0.5 });
-        } else if (r < 0.08) {
+        } else if (r < 0.07) {
           d.remote.duplicateDeliveries(random() < 0.5);
+        } else if (r < 0.08) {
+          d.remote.setLatency(random() < 0.5 ? 0 : 1 + Math.floor(random() * 3));
         } else if (r < 0.1) {
           const id = `l${step}`;
           await d.store.repo(lists).create(list(id));
@@ -106,6 +108,7 @@ describe('soak', () => {
     for (const d of devices) {
       d.remote.setOnline(true);
       d.remote.duplicateDeliveries(false);
+      d.remote.setLatency(0);
     }
     await until(async () => {
       for (const d of devices) await d.engine.forceSync();
