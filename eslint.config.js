@@ -38,9 +38,14 @@ export default tseslint.config(
   ]),
   boundary(['apps/chat/src/**/*.ts', 'apps/chat/src/**/*.tsx'], [
     { group: ['**/localfire/src/**', '**/chat-model/src/**'], message: 'The app uses the packages through their exports.' },
+    { group: ['firebase', 'firebase/*', '@firebase/*'], message: 'Only the composition root (apps/chat/src/platform/firebase.ts) touches firebase; view models and UI use repositories.' },
+  ]),
+  // The app's composition root: the one module allowed to create the Firebase app.
+  boundary(['apps/chat/src/platform/firebase.ts'], [
+    { group: ['**/localfire/src/**', '**/chat-model/src/**'], message: 'The app uses the packages through their exports.' },
   ]),
   {
-    files: ['**/test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['**/test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'apps/*/scripts/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

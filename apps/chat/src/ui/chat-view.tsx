@@ -1,0 +1,192 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { FormEvent, KeyboardEvent } from 'react';
+import type { Message } from '@localfire/chat-model';
+import type { ChatServices } from '../platform/session.js';
+import { createChatViewModel } from '../view-models/index.js';
+import type { ChatViewModel } from '../view-models/index.js';
+import { Avatar } from './avatar.js';
+import { formatClock, formatDay } from './format.js';
+import { MessageStatusIcon } from './message-status.js';
+import { useViewModel, useViewState } from './use-view-model.js';
+
+export interface ChatViewProps {
+  readonly services: ChatServices;
+  readonly conversationId: string;
+  readonly onBack: () => void;
+}
+
+export function ChatView({ services, conversationId, onBack }: ChatViewProps) {
+  const { repositories, me, engine } = services;
+  const vm = useViewModel(
+    () => createChatViewModel({ repositories, conversationId, me, retryFailed: () => engine.forceSync() }),
+    [repositories, conversationId, me, engine],
+  );
+  const state = useViewState(vm);
+  useVisibility(vm);
+
+  if (state.status === 'missing') {
+    return (
+      <section className="chat">
+        <ChatHeader title="Conversation not found" subtitle="" onBack={onBack} />
+        <p className="list-empty">This conversation is not on this device.</p>
+      </section>
+    );
+  }
+  const peer = state.type === 'direct' ? state.members[0] : undefined;
+  const subtitle = state.type === 'group'
+    ? state.members.map((m) => m.name).join(', ')
+    : peer === undefined ? '' : peer.isOnline ? 'online' : 'offline';
+  return (
+    <section className="chat" data-testid="chat" aria-label={state.title}>
+      <ChatHeader title={state.title} subtitle={subtitle} onBack={onBack} avatar={{ id: peer?.id ?? conversationId, online: peer?.isOnline, group: state.type === 'group' }} />
+      <MessageList vm={vm} group={state.type === 'group'} me={me.id} />
+      <Composer vm={vm} />
+      {state.error !== null && <p className="chat-error" role="alert">{state.error}</p>}
+    </section>
+  );
+}
+
+function useVisibility(vm: ChatViewModel): void {
+  useEffect(() => {
+    const update = (): void => vm.setVisible(document.visibilityState === 'visible');
+    update();
+    document.addEventListener('visibilitychange', update);
+    return () => {
+      document.removeEventListener('visibilitychange', update);
+      vm.setVisible(false);
+    };
+  }, [vm]);
+}
+
+interface HeaderProps {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly onBack: () => void;
+  readonly avatar?: { readonly id: string; readonly online: boolean | undefined; readonly group: boolean };
+}
+
+function ChatHeader({ title, subtitle, onBack, avatar }: HeaderProps) {
+  return (
+    <header className="chat-header">
+      <button type="button" className="icon-button back-button" aria-label="Back to conversations" onClick={onBack}>‹</button>
+      {avatar && <Avatar id={avatar.id} name={title} online={avatar.online} group={avatar.group} />}
+      <div className="chat-title">
+        <h2 data-testid="chat-title">{title}</h2>
+        {subtitle !== '' && <span className="muted">{subtitle}</span>}
+      </div>
+    </header>
+  );
+}
+
+function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly group: boolean; readonly me: string }) {
+  const state = useViewState(vm);
+  const scroller = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const restoreFrom = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el === null) return;
+    if (restoreFrom.current !== null) {
+      el.scrollTop += el.scrollHeight - restoreFrom.current;
+      restoreFrom.current = null;
+    } else if (stickToBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [state.messages]);
+
+  const onScroll = (): void => {
+    const el = scroller.current;
+    if (el === null) return;
+    stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
+    if (el.scrollTop < 120 && state.hasOlder && !state.loadingOlder) {
+      restoreFrom.current = el.scrollHeight;
+      void vm.loadOlder();
+    }
+  };
+
+  let lastDay = '';
+  return (
+    <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
+      {state.hasOlder && <div className="older-hint">{state.loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
+      {state.status === 'ready' && state.messages.length === 0 && <p className="list-empty">No messages yet. Say hello!</p>}
+      {state.messages.map((m, i) => {
+        const day = formatDay(m.timestamp);
+        const separator = day !== lastDay;
+        lastDay = day;
+        const previous = state.messages[i - 1];
+        const continued = !separator && previous !== undefined && previous.senderId === m.senderId;
+        return (
+          <div key={m.id} className="message-row-wrap">
+            {separator && <div className="day-separator"><span>{day}</span></div>}
+            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={() => { void vm.retry(); }} />
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+interface BubbleProps {
+  readonly message: Message;
+  readonly mine: boolean;
+  readonly showSender: boolean;
+  readonly continued: boolean;
+  readonly onRetry: () => void;
+}
+
+function MessageBubble({ message, mine, showSender, continued, onRetry }: BubbleProps) {
+  return (
+    <div
+      className={`message-row ${mine ? 'mine' : 'theirs'}${continued ? ' continued' : ''}`}
+      data-testid="message"
+      data-message-id={message.id}
+      data-status={message.status}
+      data-mine={mine}
+    >
+      <div className={`bubble${message.status === 'failed' ? ' bubble-failed' : ''}`}>
+        {showSender && <div className="bubble-sender">{message.senderName}</div>}
+        <span className="bubble-text" data-testid="message-text">{message.text}</span>
+        <span className="bubble-meta">
+          {formatClock(message.timestamp)}
+          {mine && <MessageStatusIcon status={message.status} />}
+        </span>
+      </div>
+      {mine && message.status === 'failed' && (
+        <button type="button" className="retry-button" data-testid="retry" onClick={onRetry}>Not sent · Retry</button>
+      )}
+    </div>
+  );
+}
+
+function Composer({ vm }: { readonly vm: ChatViewModel }) {
+  const [text, setText] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const submit = (e?: FormEvent): void => {
+    e?.preventDefault();
+    if (text.trim() === '') return;
+    setText('');
+    vm.send(text).catch(() => setText(text));
+    input.current?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>): void => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) submit(e);
+  };
+  return (
+    <form className="composer" onSubmit={submit}>
+      <textarea
+        ref={input}
+        rows={1}
+        value={text}
+        placeholder="Message"
+        aria-label="Message"
+        data-testid="composer-input"
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <button type="submit" className="send-button" aria-label="Send" data-testid="send-button" disabled={text.trim() === ''}>
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M3 20.5 21 12 3 3.5 3 10l12 2-12 2z" fill="currentColor" /></svg>
+      </button>
+    </form>
+  );
+}

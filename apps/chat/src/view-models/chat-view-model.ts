@@ -1,0 +1,174 @@
+import type { ChatRepositories, Conversation, Message, User } from '@localfire/chat-model';
+import { conversationTitle, personOf, usersById } from './people.js';
+import type { Person } from './people.js';
+import { createStateCell } from './state-cell.js';
+import type { Observable } from './state-cell.js';
+
+export interface ChatState {
+  /** `loading` until the local database answered once; `missing` when the conversation does not exist locally. */
+  readonly status: 'loading' | 'ready' | 'missing' | 'error';
+  readonly title: string;
+  readonly type: 'direct' | 'group';
+  /** Everyone in the conversation but the current user. */
+  readonly members: readonly Person[];
+  /** Oldest first: older pages loaded with {@link ChatViewModel.loadOlder}, then the live latest ones. */
+  readonly messages: readonly Message[];
+  /** Older messages may exist locally beyond those shown. */
+  readonly hasOlder: boolean;
+  readonly loadingOlder: boolean;
+  readonly error: string | null;
+}
+
+export interface ChatViewModel extends Observable<ChatState> {
+  /** Writes the message locally (status `sending`); the sync engine pushes it. Blank text is ignored. */
+  send(text: string): Promise<void>;
+  /** Loads the page of messages before the oldest shown; resolves with how many were added. */
+  loadOlder(): Promise<number>;
+  /** Asks the sync engine to push failed writes again (the retry action of a failed message). */
+  retry(): Promise<void>;
+  /** While visible, incoming messages are marked read by the current user. */
+  setVisible(visible: boolean): void;
+  dispose(): void;
+}
+
+export interface ChatViewModelOptions {
+  readonly repositories: ChatRepositories;
+  readonly conversationId: string;
+  readonly me: { readonly id: string; readonly name: string };
+  /** Messages per page (live window and each older page). Default 50. */
+  readonly pageSize?: number;
+  /** What the retry action does: typically the engine's `forceSync` (it retries failed writes). */
+  readonly retryFailed?: () => Promise<void>;
+}
+
+/**
+ * One conversation's screen state, from the local store only (the spec's `ChatViewModel`,
+ * "After"): the latest messages live, older pages on demand with `getMessagesBefore`, sends
+ * written locally at once. No optimistic bookkeeping: the repository's local write IS the
+ * optimistic update, and the message's status follows its sync state.
+ */
+export function createChatViewModel(options: ChatViewModelOptions): ChatViewModel {
+  const { repositories, conversationId, me } = options;
+  const pageSize = options.pageSize ?? 50;
+  const cell = createStateCell<ChatState>({
+    status: 'loading', title: '', type: 'direct', members: [], messages: [], hasOlder: false, loadingOlder: false, error: null,
+  });
+  let conversation: Conversation | undefined | null = null; // null: not answered yet
+  let users: ReadonlyMap<string, User> = new Map();
+  let older: Message[] = [];
+  let live: readonly Message[] | undefined;
+  let olderExhausted = false;
+  let visible = false;
+  let disposed = false;
+  const readRequested = new Set<string>();
+
+  const fail = (e: unknown): void => {
+    if (!disposed) cell.update({ error: e instanceof Error ? e.message : String(e) });
+  };
+
+  const render = (): void => {
+    if (disposed || conversation === null || live === undefined) return;
+    if (conversation === undefined) {
+      cell.update({ status: 'missing' });
+      return;
+    }
+    const c = conversation;
+    cell.update({
+      status: 'ready',
+      title: conversationTitle(c, me.id, users),
+      type: c.type,
+      members: c.participantIds.filter((id) => id !== me.id).map((id) => personOf(id, users, c)),
+      messages: older.length === 0 ? live : [...older, ...live],
+      hasOlder: !olderExhausted && (older.length > 0 || live.length >= pageSize),
+    });
+    markRead();
+  };
+
+  const markRead = (): void => {
+    if (!visible || live === undefined) return;
+    const unread = cell.get().messages.filter((m) => m.senderId !== me.id && !m.readBy.includes(me.id) && !readRequested.has(m.id)).map((m) => m.id);
+    if (unread.length === 0) return;
+    for (const id of unread) readRequested.add(id);
+    repositories.messages.markMessagesAsRead(unread, me.id).catch((e: unknown) => {
+      for (const id of unread) readRequested.delete(id);
+      fail(e);
+    });
+  };
+
+  const onLive = (next: readonly Message[]): void => {
+    // Messages that slid out of the live window (newer ones arrived) stay shown, as older ones.
+    const first = next[0];
+    if (live !== undefined && first !== undefined) {
+      const kept = new Set(next.map((m) => m.id));
+      const slid = live.filter((m) => !kept.has(m.id) && before(m, first));
+      if (slid.length > 0) older = [...older, ...slid];
+    }
+    live = next;
+    render();
+  };
+
+  const stops = [
+    repositories.conversations.observe(conversationId).subscribe((c) => {
+      conversation = c;
+      render();
+    }, fail),
+    repositories.users.observe().subscribe((all) => {
+      users = usersById(all);
+      render();
+    }, fail),
+    repositories.messages.observeMessages(conversationId, { limit: pageSize }).subscribe(onLive, fail),
+  ];
+
+  let loading: Promise<number> | undefined;
+
+  return {
+    get: cell.get,
+    subscribe: cell.subscribe,
+    async send(text) {
+      const trimmed = text.trim();
+      if (trimmed === '') return;
+      try {
+        await repositories.messages.sendMessage({ conversationId, text: trimmed, senderId: me.id, senderName: me.name });
+      } catch (e) {
+        fail(e);
+        throw e;
+      }
+    },
+    loadOlder() {
+      const oldest = cell.get().messages[0];
+      if (oldest === undefined || olderExhausted) return Promise.resolve(0);
+      loading ??= (async () => {
+        cell.update({ loadingOlder: true });
+        try {
+          const page = await repositories.messages.getMessagesBefore(conversationId, oldest, pageSize);
+          if (page.length < pageSize) olderExhausted = true;
+          older = [...page, ...older];
+          return page.length;
+        } finally {
+          loading = undefined;
+          cell.update({ loadingOlder: false });
+          render();
+        }
+      })();
+      return loading;
+    },
+    async retry() {
+      await options.retryFailed?.();
+    },
+    setVisible(next) {
+      visible = next;
+      markRead();
+    },
+    dispose() {
+      disposed = true;
+      for (const stop of stops) stop();
+    },
+  };
+}
+
+/** (timestamp, id) order, the repository's. */
+function before(a: Message, b: Message): boolean {
+  const ta = a.timestamp.getTime();
+  const tb = b.timestamp.getTime();
+  return ta < tb || (ta === tb && a.id < b.id);
+}
