@@ -30,7 +30,7 @@ export interface ScopeSubscriptionOptions {
   readonly queries: readonly Query[];
   readonly from: Checkpoint | null;
   readonly handlers: SubscriptionHandlers;
-  /** Connection hint: after the first server snapshot, whether the latest came from the server. Called with true on close. */
+  /** Connection hint per listener (keyed by an object): after its first server snapshot, whether the latest came from the server. Called with true on close. */
   readonly reportReachability: (listenerKey: object, reachable: boolean) => void;
 }
 
@@ -40,7 +40,7 @@ export interface ScopeSubscription {
 
 export function startScopeSubscription(options: ScopeSubscriptionOptions): ScopeSubscription {
   const { def, queries, handlers, reportReachability } = options;
-  const key = {};
+  const keys = queries.map(() => ({}));
   const buffer = new Map<string, Buffered>();
   const fromCache = queries.map(() => true);
   const wasCurrent = queries.map(() => false);
@@ -111,7 +111,7 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
       }
       fromCache[index] = snap.metadata.fromCache;
       if (!snap.metadata.fromCache) wasCurrent[index] = true;
-      if (wasCurrent[index]) reportReachability(key, !snap.metadata.fromCache);
+      if (wasCurrent[index]) reportReachability(keys[index] ?? keys, !snap.metadata.fromCache);
       if (!flushScheduled) {
         flushScheduled = true;
         queueMicrotask(flush);
@@ -132,7 +132,7 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
     if (closed) return;
     closed = true;
     buffer.clear();
-    reportReachability(key, true);
+    for (const key of keys) reportReachability(key, true);
     for (const unsubscribe of unsubscribes) unsubscribe();
   }
 
