@@ -47,8 +47,11 @@ export function startSession(config: AppConfig, userId: string): Session {
   let leadership: Leadership | undefined;
   let closed = false;
 
+  // One database per user AND backend project: a database never meets another project's data.
+  const databaseKey = `${config.projectId}~${userId}`;
+
   const open = async (): Promise<void> => {
-    const driver = await openBrowserDatabase({ userId });
+    const driver = await openBrowserDatabase({ userId: databaseKey });
     closers.push(() => driver.close());
     const store = await createLocalStore({ driver, collections: chatCollections });
     closers.push(() => store.close());
@@ -80,7 +83,7 @@ export function startSession(config: AppConfig, userId: string): Session {
 
   void (async () => {
     try {
-      leadership = await acquireLeadership({ userId });
+      leadership = await acquireLeadership({ userId: databaseKey });
       if (closed) {
         leadership.release();
         return;

@@ -1,0 +1,36 @@
+// Two devices, two users: Alice sends, Bob's open chat shows it, and Alice sees her message go
+// sending -> sent -> read.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { directConversationId } from '@localfire/chat-model';
+import { eventually, messageTexts, recordStatuses, recordedStatuses, send, startAppRig, statusOf } from './harness.js';
+import type { AppRig } from './harness.js';
+
+let rig: AppRig;
+beforeAll(async () => { rig = await startAppRig(); }, 120_000);
+afterAll(() => rig.close());
+
+const CHAT = directConversationId('alice', 'bob');
+
+describe('chat between two users', () => {
+  it("delivers Alice's message to Bob's open chat; Alice's copy goes sending, sent, read", async () => {
+    const projectId = await rig.seededProject('e2e-send');
+    const alice = await rig.open(await rig.device(), { projectId, userId: 'alice', conversationId: CHAT, waitFor: '[data-testid=message]' });
+    const bob = await rig.open(await rig.device(), { projectId, userId: 'bob', conversationId: CHAT, waitFor: '[data-testid=message]' });
+
+    const text = 'Hello Bob, this is a real browser';
+    await recordStatuses(alice, text);
+    await send(alice, text);
+
+    await eventually(() => messageTexts(bob), (texts) => texts.includes(text));
+    await eventually(() => statusOf(alice, text), (s) => s === 'read');
+    const statuses = await recordedStatuses(alice);
+    expect(statuses[0]).toBe('sending');
+    expect(statuses.indexOf('sent')).toBeGreaterThan(0);
+    expect(statuses.indexOf('read')).toBeGreaterThan(statuses.indexOf('sent'));
+    expect(statuses.at(-1)).toBe('read');
+    // Bob's list shows the message as the conversation's last one, read (no unread badge).
+    const bobRow = bob.locator(`[data-testid=conversation-item][data-conversation-id="${CHAT}"]`);
+    await eventually(() => bobRow.locator('[data-testid=conversation-preview]').textContent(), (t) => t?.includes(text) === true);
+    expect(await bobRow.locator('[data-testid=unread-count]').count()).toBe(0);
+  }, 90_000);
+});
