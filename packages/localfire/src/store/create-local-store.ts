@@ -27,7 +27,8 @@ const defaultId = (): string => globalThis.crypto.randomUUID();
 /**
  * Opens a local store. Throws `schema-too-new` (nothing touched) for a database written by
  * a newer localfire, `invalid-definition` for duplicate collections or a new required
- * field on a table that has rows.
+ * field on a table that has rows. When opening fails the driver is left open for the
+ * caller to close; once open, `store.close()` closes it.
  */
 export async function createLocalStore(options: LocalStoreOptions): Promise<LocalStore> {
   const { driver } = options;
