@@ -55,7 +55,7 @@ describe('local-first in the browser', () => {
     expect(texts.at(-1)).toBe(text);
     expect(texts).toContain('Hey Alice! Did you try the new sync engine?');
     // Firestore was asked and never answered: what is on screen came from SQLite.
-    await eventually(async () => blocked, (n) => n > 0);
+    await eventually(() => Promise.resolve(blocked), (n) => n > 0);
     await context.unroute(firestore);
   }, 120_000);
 
