@@ -232,7 +232,7 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
       name: 'live-query-notify',
       samples,
       note:
-        `from the COMMIT of sendMessage to the observeMessages subscriber holding the new list (re-query, mapping, equality cut-off); ` +
+        `from the COMMIT of sendMessage to the observeMessages subscriber holding the new list (the store's live update, mapping to Message, equality cut-off); ` +
         `conversation of ${PER_CONVERSATION}+ messages, 300 samples; from calling sendMessage: p50 ${percentile(measured, 50).toFixed(3)} ms, p99 ${percentile(measured, 99).toFixed(3)} ms; ` +
         `${cpuNote(cpu, 'cpu from calling sendMessage')}`,
     });
