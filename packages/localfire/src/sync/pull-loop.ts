@@ -119,10 +119,21 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
       return;
     }
     if (entry.closed || stopped || generation !== entry.generation) return;
-    entry.subscription = remote.subscribe(entry.scope, from, {
-      onChanges: (changes, checkpoint) => track(apply(entry, generation, changes, checkpoint)),
-      onError: (error) => fail(entry, error, generation),
-    });
+    let failedEarly = false;
+    try {
+      const subscription = remote.subscribe(entry.scope, from, {
+        onChanges: (changes, checkpoint) => track(apply(entry, generation, changes, checkpoint)),
+        onError: (error) => {
+          failedEarly = entry.subscription === null;
+          fail(entry, error, generation);
+        },
+      });
+      if (failedEarly) return;
+      entry.subscription = subscription;
+    } catch (e) {
+      fail(entry, toLocalfireError(e), generation);
+      return;
+    }
     log.emit({ type: 'subscription-opened', scope: entry.key, resumed: from !== null });
     countOpen();
   }

@@ -100,10 +100,11 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
         requested = null;
         try {
           await pass(force);
+          if (requested === null) await scheduleWake();
         } catch (e) {
+          // The store failed (or is closing): report; the periodic worker or the next kick retries.
           if (!stopped()) options.onError?.(toLocalfireError(e));
         }
-        if (requested === null) await scheduleWake();
       }
     } finally {
       if (active) options.onActive?.(false);
