@@ -219,7 +219,13 @@ async function notifyRow(chat: ChatRepositories, lastCommitAt: () => number): Pr
         const msg = await chat.messages.sendMessage({ conversationId: convId(c), text: 'live', senderId: sender!, senderName: 'Bench' });
         const committedAt = lastCommitAt();
         // The notification may come before sendMessage resolves; otherwise wait for it.
-        if (!holds(latest?.list, msg.id)) await new Promise<void>((resolve) => (waiting = { id: msg.id, resolve }));
+        if (!holds(latest?.list, msg.id)) {
+          let timer: NodeJS.Timeout | undefined;
+          await new Promise<void>((resolve, reject) => {
+            waiting = { id: msg.id, resolve };
+            timer = setTimeout(() => reject(new Error(`live-query-notify: no emission holding ${msg.id} within 10 s`)), 10_000);
+          }).finally(() => clearTimeout(timer));
+        }
         waiting = undefined;
         const receivedAt = latest!.at;
         fromCall.push(receivedAt - start);
