@@ -20,7 +20,7 @@ export interface CollectionConfig<T extends { id: string }> {
   readonly schema: EntitySchema<T>;
   /** Every field but `id`: its column kind, merge policy and optionality. */
   readonly fields: NoInfer<FieldsFor<T>>;
-  /** Local composite indexes, each a list of fields. Queries may filter only on indexed fields. */
+  /** Local composite indexes, each a list of fields. Queries may filter on any field; filters and orders on a declared index's leading fields use it. */
   readonly indexes?: readonly (readonly NoInfer<FieldName<T>>[])[];
   /**
    * May the cache cap evict synced rows of this collection? (Messages yes, users no.)

@@ -9,6 +9,13 @@ export interface NodeSqliteDriverOptions {
   readonly readonly?: boolean;
   /** How long a statement waits for another connection's lock, in ms. Default 5000. */
   readonly busyTimeoutMs?: number;
+  /**
+   * WAL pages after which a commit runs an automatic checkpoint. SQLite's default (1000)
+   * puts a checkpoint on about one small write in a hundred, right at the p99 of a write;
+   * the default here (4000, ~16 MB of WAL) moves it below the 1 % tail. A TRUNCATE
+   * checkpoint runs on close.
+   */
+  readonly walAutocheckpointPages?: number;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -25,6 +32,7 @@ export function createNodeSqliteDriver(options: NodeSqliteDriverOptions): Sqlite
   if (!readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(options.walAutocheckpointPages ?? 4000))}`);
   }
   db.pragma('foreign_keys = ON');
   db.pragma('temp_store = MEMORY');
@@ -75,6 +83,7 @@ export function createNodeSqliteDriver(options: NodeSqliteDriverOptions): Sqlite
         closed = true;
         cache.clear();
         rawCache.clear();
+        if (!readonly) db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
       }
       return Promise.resolve();
