@@ -44,15 +44,8 @@ export function changesForUpdate(model: TableModel, before: Data, after: Data): 
   return fields;
 }
 
-export interface NewOutboxEntry {
-  readonly mutationId: string;
-  readonly collection: string;
-  readonly docId: string;
-  readonly path: string;
-  readonly op: 'set' | 'delete';
-  readonly fields: Readonly<Record<string, FieldChange>>;
-  readonly createdAt: number;
-}
+/** What a write supplies; the outbox fills in the rest (seq, attempts, state). */
+export type NewOutboxEntry = Pick<OutboxEntry, 'mutationId' | 'collection' | 'docId' | 'path' | 'op' | 'fields' | 'createdAt'>;
 
 const INSERT_SQL = `INSERT INTO _lf_outbox (mutation_id, collection, doc_id, path, op, fields, created_at, attempts, next_attempt_at, state)
   VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, 'pending')`;
