@@ -10,8 +10,9 @@ import { formatTable, rowFilter, writeResults } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 import { localStoreBench } from './local-store.js';
 import { remoteRoundtripBench } from './remote-roundtrip.js';
+import { syncBench } from './sync.js';
 
-const modules: readonly BenchModule[] = [localStoreBench, remoteRoundtripBench];
+const modules: readonly BenchModule[] = [localStoreBench, remoteRoundtripBench, syncBench];
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
