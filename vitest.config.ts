@@ -8,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     // One Firestore emulator for the whole run (chat rules); tests isolate by project id.
     globalSetup: ['test-support/emulator-global-setup.ts'],
+    // CI also writes a JSON report, from which .ci/run prints its closing count line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     coverage: {
