@@ -51,6 +51,8 @@ describe('crash points over the Firestore emulator', { timeout: 60_000 }, () => 
       await until(async () => JSON.stringify(await readLocal(d.store)) === JSON.stringify(inScope(server, d.userId)), `${d.userId} to equal the server`);
       expect(await readLocal(d.store)).toEqual(inScope(server, d.userId));
       expect(await unsyncedRows(d.store)).toEqual([]);
+      // The rules allow everything the engine does: no refused write or listener.
+      expect(d.refusals()).toEqual([]);
     }
   };
 

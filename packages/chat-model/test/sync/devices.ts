@@ -7,7 +7,7 @@
 import type { Firestore } from 'firebase/firestore';
 import { doc, serverTimestamp, setDoc, setLogLevel } from 'firebase/firestore';
 import { createLocalStore } from 'localfire';
-import type { LocalStore, RemotePort, SyncEngine, SyncEngineOptions } from 'localfire';
+import type { LocalStore, RemotePort, SyncEngine, SyncEngineOptions, SyncLogEntry } from 'localfire';
 import { createFirestoreRemote } from 'localfire/firestore';
 import type { FirestoreRemote } from 'localfire/firestore';
 import { createNodeSqliteDriver } from 'localfire/node';
@@ -28,6 +28,12 @@ export interface ChatDevice extends ChatRepositories {
   /** Disables the SDK's network: the remote (and so the engine) is offline. */
   offline(): Promise<void>;
   online(): Promise<void>;
+  /**
+   * Log entries that mean the engine did something the server refused or could not read:
+   * non-retryable errors (`permission-denied`, `invalid-data`, `unauthenticated`, ...) and
+   * quarantined documents. Collected from the start (not bounded by the log's ring buffer).
+   */
+  refusals(): readonly SyncLogEntry[];
   /** Stops the engine, closes the store, the remote and the Firestore instance. Idempotent. */
   close(): Promise<void>;
 }
@@ -70,6 +76,11 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
     random: () => 0.5,
     ...options.engine,
   });
+  const refusals: SyncLogEntry[] = [];
+  const stopCollecting = engine.log.subscribe((entry) => {
+    const error = 'error' in entry ? entry.error : null;
+    if (entry.type === 'quarantined' || (error !== null && !error.retryable)) refusals.push(entry);
+  });
   if (options.start ?? true) await engine.start();
   let closing: Promise<void> | null = null;
   const device: ChatDevice = {
@@ -82,9 +93,11 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
     engine,
     offline: () => remote.setNetworkEnabled(false),
     online: () => remote.setNetworkEnabled(true),
+    refusals: () => refusals,
     close() {
       closing ??= (async () => {
         await engine.stop();
+        stopCollecting();
         await store.close();
         await remote.close();
         await closeTestFirestore(firestore);

@@ -140,6 +140,7 @@ describe('randomized soak over the Firestore emulator', { timeout: 120_000 }, ()
       expect(await readLocal(d.store), `${d.userId} equals the server (seed ${SEED})`).toEqual(inScope(server, d.userId));
       expect(await unsyncedRows(d.store), `${d.userId} has nothing unsynced (seed ${SEED})`).toEqual([]);
       expect(d.engine.status.get()).toMatchObject({ pendingCount: 0, failedCount: 0, quarantinedCount: 0 });
+      expect(d.refusals(), `${d.userId}: nothing refused by the rules (seed ${SEED})`).toEqual([]);
     }
 
     // Every message sent exists exactly once on the server, and once on each device in its scope.

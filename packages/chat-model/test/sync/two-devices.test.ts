@@ -67,6 +67,8 @@ describe('chat sync over the Firestore emulator', { timeout: 60_000 }, () => {
       await until(async () => JSON.stringify(await readLocal(device.store)) === JSON.stringify(inScope(server, device.userId)), `${device.userId} to equal the server`);
       expect(await readLocal(device.store)).toEqual(inScope(server, device.userId));
       expect(await unsyncedRows(device.store)).toEqual([]);
+      // The rules allow everything the engine does: no refused write or listener.
+      expect(device.refusals()).toEqual([]);
     }
     // Each device pulled the other's profile through the users scope.
     expect((await bob.users.read('alice'))?.displayName).toBe('Alice');
