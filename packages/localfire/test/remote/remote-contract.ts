@@ -211,6 +211,19 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect(seen.errors).toEqual([]);
     });
 
+    it('a tombstone is final: a later merge (a stale edit from another device) does not bring the document back', async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      await a.write([createTodo('l1', 'z1', { tags: ['a'] })]);
+      await a.write([deleteTodo('l1', 'z1')]);
+      const [late] = await b.write([setTodo('l1', 'z1', { title: set('edited offline'), tags: { op: 'union', values: ['b'] } })]);
+      const seen = watch(b, inList('l1'));
+      await a.write([createTodo('l1', 'sentinel')]);
+      await seen.waitFor('sentinel');
+      const doc = docOf(seen.changes.find((c) => docOrId(c) === 'z1'));
+      expect(doc).toMatchObject({ id: 'z1', deleted: true, serverTime: late!.serverTime });
+      expect(doc.data).toMatchObject({ title: 'edited offline' });
+    });
+
     it('keeps to its scope: parent path and filters, with removed when a document leaves it', async () => {
       const [a, b] = [await connect('alice'), await connect('bob')];
       const open = watch(b, inList('l1', [{ field: 'done', op: '==', value: false }]));

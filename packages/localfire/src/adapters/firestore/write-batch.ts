@@ -1,7 +1,8 @@
 /*
  * One `write()` call = one Firestore WriteBatch of merges. Each document gets only its
- * changed fields, `updatedAt: serverTimestamp()` and `deleted`; unions are `arrayUnion`, so
- * replaying a batch changes nothing but `updatedAt`.
+ * changed fields and `updatedAt: serverTimestamp()` (a delete: `deleted: true`); unions are
+ * `arrayUnion`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
+ * a set never writes `deleted`, so a stale edit merged after a delete leaves it deleted.
  */
 import type { DocumentReference, Firestore } from 'firebase/firestore';
 import { arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
@@ -28,8 +29,9 @@ function toFirestoreField(field: EncodedField): unknown {
 /**
  * The Firestore merge payload of one write: the codec validates and encodes it (throws
  * `invalid-data`), then dates become Timestamps, removals `deleteField()`, unions
- * `arrayUnion`, plus `updatedAt: serverTimestamp()` and `deleted`. A delete is a tombstone:
- * only `deleted: true` and `updatedAt`.
+ * `arrayUnion`, plus `updatedAt: serverTimestamp()`. A delete is a tombstone: only
+ * `deleted: true` and `updatedAt`. A set leaves `deleted` alone (absent means live): writing
+ * `deleted: false` would resurrect a document another device deleted meanwhile.
  */
 export function toFirestoreWrite(collections: ReadonlyMap<string, CollectionDef>, write: RemoteWrite): Record<string, unknown> {
   const def = collections.get(write.collection);
@@ -38,7 +40,7 @@ export function toFirestoreWrite(collections: ReadonlyMap<string, CollectionDef>
   const out: Record<string, unknown> = {};
   if (encoded.op === 'set') for (const [name, field] of Object.entries(encoded.fields)) out[name] = toFirestoreField(field);
   out['updatedAt'] = serverTimestamp();
-  out['deleted'] = encoded.op === 'delete';
+  if (encoded.op === 'delete') out['deleted'] = true;
   return out;
 }
 
