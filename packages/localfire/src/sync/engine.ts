@@ -177,7 +177,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       r.push.stop();
       r.pull.stop();
       for (const dispose of r.disposers) dispose();
-      await Promise.all([r.push.whenIdle(), r.pull.whenIdle(), refresher.whenIdle()]);
+      // A batch still being committed asks for a status refresh when it ends: wait for it after.
+      await Promise.all([r.push.whenIdle(), r.pull.whenIdle()]);
+      await refresher.whenIdle();
       status.update({ running: false, syncing: false, subscriptions: 0 });
     },
     async forceSync() {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalfireError } from '../../src/index.js';
-import type { Checkpoint, RemotePort } from '../../src/index.js';
+import type { Checkpoint, LocalStore, RemotePort, SyncStore } from '../../src/index.js';
 import { checkpointMetaKey, scopeKey } from '../../src/sync/scope-key.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
@@ -85,6 +85,50 @@ describe('sync engine over the in-memory remote', () => {
     await a.engine.start();
     await settled(a);
     expect(serverRows(backend, 'todos').map((t) => t['id'])).toEqual(['late']);
+  });
+
+  it('stop() waits for the status refresh a batch still being applied asks for: nothing runs after it resolves', async () => {
+    let gate: Promise<void> | null = null;
+    let atGate = false;
+    let statsStarted = 0;
+    let statsDone = 0;
+    const wrapStore = (store: LocalStore): LocalStore => {
+      const sync = store.sync;
+      const wrapped: SyncStore = {
+        ...sync,
+        transaction: async (fn) => {
+          if (gate) {
+            atGate = true;
+            await gate;
+          }
+          return sync.transaction(fn);
+        },
+        cacheStats: async () => {
+          statsStarted++;
+          try {
+            return await sync.cacheStats();
+          } finally {
+            statsDone++;
+          }
+        },
+      };
+      return Object.assign(Object.create(store) as LocalStore, { sync: wrapped });
+    };
+    const backend = newBackend();
+    const a = await device(backend);
+    const b = await device(backend, { wrapStore });
+    await a.store.repo(lists).create(list('l1'));
+    await until(async () => (await b.store.repo(lists).read('l1')) !== undefined, 'b has l1');
+    await b.engine.whenIdle();
+
+    let open: () => void = () => undefined;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    await a.store.repo(todos).create(todo('l1', 't1'));
+    await until(() => atGate, 'b is applying the pulled batch');
+    const stopping = b.engine.stop();
+    open();
+    await stopping;
+    expect(statsStarted).toBe(statsDone);
   });
 
   it('status reports cache counts, pending age and syncing; clearCache never drops a pending or failed write', async () => {
