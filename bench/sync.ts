@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { deleteApp, initializeApp } from 'firebase/app';
 import type { Firestore } from 'firebase/firestore';
-import { collection, connectFirestoreEmulator, doc, documentId, initializeFirestore, memoryLocalCache, onSnapshot, orderBy, query, serverTimestamp, setDoc, setLogLevel, terminate, Timestamp, writeBatch } from 'firebase/firestore';
+import { collection, connectFirestoreEmulator, doc, documentId, initializeFirestore, memoryLocalCache, onSnapshot, orderBy, query, serverTimestamp, where, setDoc, setLogLevel, terminate, Timestamp, writeBatch } from 'firebase/firestore';
 import { createLocalStore } from 'localfire';
 import type { LocalStore, RemotePort, SyncEngine } from 'localfire';
 import { createFirestoreRemote } from 'localfire/firestore';
@@ -110,24 +110,35 @@ async function openDevice(options: { emulator: FirestoreEmulator; projectId: str
   const remote = createFirestoreRemote({ firestore, collections: [...chatCollections] });
   const engine = createChatSync({ store, remote: options.wrapRemote ? options.wrapRemote(remote) : remote, userId });
   await engine.start();
-  return {
+  const device: Device = {
     ...createChatRepositories({ store, clock, newId }),
     userId,
     store,
     engine,
     async close() {
+      openDevices.delete(device);
       await engine.stop();
       await store.close();
       await remote.close();
       await disconnect(firestore);
     },
   };
+  openDevices.add(device);
+  return device;
+}
+
+/** Each open device's status and latest log entries, for a timed-out wait. */
+const openDevices = new Set<Device>();
+function describeDevices(): string {
+  return [...openDevices]
+    .map((d) => [`  ${d.userId}: ${JSON.stringify(d.engine.status.get())}`, ...d.engine.log.entries().slice(-15).map((e) => `    ${JSON.stringify(e)}`)].join('\n'))
+    .join('\n');
 }
 
 async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000, pollMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}\n${describeDevices()}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }
@@ -193,9 +204,19 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
       const stopB = bob.messages.observeMessages(direct.id, { limit: 20 }).subscribe((list: Message[]) => viaEngine.check(list.map((m) => m.id)));
       const viaSdk = arrivals();
       const stopSdk = onSnapshot(collection(sdkB, 'conversations/sdk/messages'), (snap) => viaSdk.check(snap.docChanges().map((c) => c.doc.id)));
+      // The same chat on the bare SDK: the same 2-write batch, and the listeners a chat app keeps
+      // (each side on the conversation's messages and on its conversation list).
+      await setDoc(doc(admin, 'conversations/sdk-shape'), { ...conversationDoc(['sdk-a', 'sdk-b'], Date.now()), updatedAt: serverTimestamp() });
+      const viaSameShape = arrivals();
+      const shapeListeners = [
+        onSnapshot(collection(sdkB, 'conversations/sdk-shape/messages'), (snap) => viaSameShape.check(snap.docChanges().map((c) => c.doc.id))),
+        onSnapshot(collection(sdkA, 'conversations/sdk-shape/messages'), () => undefined),
+        onSnapshot(query(collection(sdkA, 'conversations'), where('participantIds', 'array-contains', 'sdk-a')), () => undefined),
+        onSnapshot(query(collection(sdkB, 'conversations'), where('participantIds', 'array-contains', 'sdk-b')), () => undefined),
+      ];
       let i = 0;
       const breakdown: { toWrite: number[]; writeToAck: number[]; writeToDelivery: number[]; deliveryToLiveQuery: number[] } = { toWrite: [], writeToAck: [], writeToDelivery: [], deliveryToLiveQuery: [] };
-      const pair = await measurePair(
+      const triple = await measureAlternated([
         async () => {
           await alice.engine.whenIdle();
           await bob.engine.whenIdle();
@@ -219,14 +240,25 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
           await setDoc(doc(sdkA, `conversations/sdk/messages/${id}`), { ...messageDoc('sdk', 'sdk-a', id, `e2e ${i}`, Date.now()), updatedAt: serverTimestamp() }, { merge: true });
           return (await arrived) - start;
         },
-        E2E,
-      );
+        async () => {
+          const id = `shape-${++i}`;
+          const arrived = viaSameShape.next(id);
+          const start = performance.now();
+          const batch = writeBatch(sdkA);
+          batch.set(doc(sdkA, `conversations/sdk-shape/messages/${id}`), { ...messageDoc('sdk-shape', 'sdk-a', id, `e2e ${i}`, Date.now()), updatedAt: serverTimestamp() }, { merge: true });
+          batch.set(doc(sdkA, 'conversations/sdk-shape'), { lastMessageText: `e2e ${i}`, lastMessageSenderId: 'sdk-a', lastMessageSenderName: 'sdk-a', lastMessageTimestamp: Timestamp.now(), lastActivityAt: Timestamp.now(), updatedAt: serverTimestamp(), deleted: false }, { merge: true });
+          await batch.commit();
+          return (await arrived) - start;
+        },
+      ], E2E);
+      const pair = { subject: triple[0]!, baseline: triple[1]!, sameShape: triple[2]! };
       stopB();
       stopSdk();
+      for (const unsubscribe of shapeListeners) unsubscribe();
       rows.push(toRow({
         name: 'e2e-sync', samples: pair.subject,
         baseline: { name: 'bare SDK setDoc -> onSnapshot (same message doc, chat rules, own clients)', samples: pair.baseline },
-        note: `${E2E.iterations} alternated samples after ${E2E.warmup} warm-up; from calling sendMessage (message + conversation preview, one local transaction, pushed as one 2-write batch) to B's observeMessages(limit 20) emission holding it. Stage p50s (subject): ${stageNote(breakdown)}`,
+        note: `${E2E.iterations} alternated samples after ${E2E.warmup} warm-up; from calling sendMessage (message + conversation preview, one local transaction, pushed as one 2-write batch) to B's observeMessages(limit 20) emission holding it. Stage p50s (subject): ${stageNote(breakdown)}. Same chat on the bare SDK (same 2-write batch, sender and receiver listening to the messages and their conversation lists like the engine), alternated too: p50 ${p50(pair.sameShape)}, p99 ${percentile(pair.sameShape, 99).toFixed(1)} ms`,
       }));
     }
 
@@ -298,6 +330,22 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
     await Promise.all([disconnect(admin), disconnect(sdkA), disconnect(sdkB)]);
     await emulator.clear(projectId);
   }
+}
+
+/**
+ * Like the harness's measurePair for any number of timed functions (each returns its own
+ * duration in ms): every iteration runs all of them, rotating which goes first.
+ */
+async function measureAlternated(fns: readonly (() => Promise<number>)[], options: { readonly warmup: number; readonly iterations: number }): Promise<number[][]> {
+  for (let i = 0; i < options.warmup; i++) for (const fn of fns) await fn();
+  const samples = fns.map((): number[] => []);
+  for (let i = 0; i < options.iterations; i++) {
+    for (let k = 0; k < fns.length; k++) {
+      const index = (i + k) % fns.length;
+      samples[index]!.push(await fns[index]!());
+    }
+  }
+  return samples;
 }
 
 const p50 = (samples: readonly number[]): string => (samples.length === 0 ? 'n/a' : `${percentile(samples, 50).toFixed(1)} ms`);
