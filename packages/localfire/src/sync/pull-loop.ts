@@ -7,7 +7,8 @@
  *   opening ──checkpoint read──▶ open ──batch──▶ applying ──committed──▶ open
  *      ▲                          │ error (retryable), or a batch that failed to apply
  *      └──── backoff timer ◀──────┘ (resumes from the last committed checkpoint)
- *   non-retryable error ─▶ failed (reported; reopened only when the scope set changes)
+ *   non-retryable error ─▶ failed (reported; reopened by retryNow, i.e. forceSync or a
+ *                          reconnect, or when the scope set changes)
  *   scope dropped or stop() ─▶ closed (subscription closed, timer cleared)
  */
 import { toLocalfireError } from '../errors.js';
@@ -55,7 +56,7 @@ export interface PullLoopOptions {
 
 export interface PullLoop {
   start(): void;
-  /** Reopens scopes waiting on a retry timer now (reconnect, forceSync). */
+  /** Reopens now the scopes waiting on a retry timer and those that failed for good (reconnect, forceSync). */
   retryNow(): void;
   /** Resolves once no batch is being applied and no subscription is being opened. */
   whenIdle(): Promise<void>;
@@ -68,6 +69,8 @@ interface ScopeEntry {
   readonly scope: RemoteScope;
   subscription: Subscription | null;
   retryTimer: ReturnType<typeof setTimeout> | null;
+  /** Failed with a non-retryable error: no timer; only retryNow reopens it. */
+  failed: boolean;
   failures: number;
   /** Bumped on every (re)open: late deliveries of an older subscription are ignored. */
   generation: number;
@@ -103,7 +106,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     }
     for (const [key, scope] of wanted) {
       if (entries.has(key)) continue;
-      const entry: ScopeEntry = { key, scope, subscription: null, retryTimer: null, failures: 0, generation: 0, closed: false };
+      const entry: ScopeEntry = { key, scope, subscription: null, retryTimer: null, failed: false, failures: 0, generation: 0, closed: false };
       entries.set(key, entry);
       void track(open(entry));
     }
@@ -181,7 +184,10 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     const retry = error.retryable || forceRetry;
     const delay = retry ? (backoff.delay(Math.min(++entry.failures, backoff.maxRetries)) ?? 0) : null;
     log.emit({ type: 'subscription-failed', scope: entry.key, error: logError(error), retryInMs: delay });
-    if (delay === null) return;
+    if (delay === null) {
+      entry.failed = true;
+      return;
+    }
     entry.retryTimer = setTimeout(() => {
       entry.retryTimer = null;
       void track(open(entry));
@@ -206,9 +212,10 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     },
     retryNow() {
       for (const entry of entries.values()) {
-        if (entry.retryTimer === null) continue;
-        clearTimeout(entry.retryTimer);
+        if (entry.retryTimer === null && !entry.failed) continue;
+        if (entry.retryTimer !== null) clearTimeout(entry.retryTimer);
         entry.retryTimer = null;
+        entry.failed = false;
         void track(open(entry));
       }
     },

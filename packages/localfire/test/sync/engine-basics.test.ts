@@ -168,6 +168,20 @@ describe('sync engine over the in-memory remote', () => {
     expect(serverRows(backend, 'todos').map((t) => t['id'])).toContain('pending');
   });
 
+  it('forceSync() reopens a subscription that failed for good (denied), as its contract says', async () => {
+    let denyL2 = true;
+    const backend = createMemoryBackend({ collections: [todos, lists], rules: ({ path, op }) => !(denyL2 && op === 'read' && path.startsWith('lists/l2/')) });
+    const a = await device(backend, { engine: { backoff: { baseMs: 5 } } });
+    await a.store.repo(lists).create(list('l2'));
+    await until(() => a.engine.log.entries().some((e) => e.type === 'subscription-failed' && e.error.kind === 'permission-denied'), 'denied scope reported');
+    const other = backend.connect({ userId: 'u1' });
+    await other.write([{ mutationId: 'm', collection: 'todos', id: 't9', path: 'lists/l2/todos/t9', op: 'set', fields: { listId: { op: 'set', value: 'l2' }, title: { op: 'set', value: 'nine' }, done: { op: 'set', value: false }, position: { op: 'set', value: 1 }, tags: { op: 'set', value: [] } } }]);
+    denyL2 = false;
+    await a.engine.forceSync();
+    await until(async () => (await a.store.repo(todos).read('t9')) !== undefined, 'the reopened scope delivers');
+    await other.close();
+  });
+
   it('a denied subscription is reported; a retryable subscription error resubscribes from the checkpoint', async () => {
     const backend = createMemoryBackend({ collections: [todos, lists], rules: ({ path, op }) => !(op === 'read' && path.startsWith('lists/l2/')) });
     const remote = backend.connect({ userId: 'u1' });
