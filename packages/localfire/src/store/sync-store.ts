@@ -77,10 +77,23 @@ export interface CacheStats {
   readonly bytes: number;
 }
 
+/** The fields of a document's unacknowledged outbox entries. */
+export interface PendingChanges {
+  readonly fields: ReadonlySet<string>;
+  /** Those with at least one pending `set` (not only `union`s). */
+  readonly replaced: ReadonlySet<string>;
+}
+
 export interface SyncTransaction {
   readRow(collection: string, id: string): Promise<RawRow | undefined>;
   /** Fields with a change in a not-yet-acknowledged outbox entry for this document. */
   pendingFields(collection: string, id: string): Promise<ReadonlySet<string>>;
+  /**
+   * Like {@link pendingFields}, plus which of them have a pending `set` (a replacement, e.g.
+   * a removal from a `set` field) rather than only `union`s: the resolver keeps such a
+   * field's local value instead of merging the server's into it.
+   */
+  pendingChanges(collection: string, id: string): Promise<PendingChanges>;
   /**
    * Writes a row as the server has it (after conflict resolution), with no outbox entry.
    * `data` holds every field. `syncStatus` is `synced` unless local edits remain pending.

@@ -5,7 +5,7 @@
 import { LocalfireError } from '../errors.js';
 import { modelFor, recorder, type OpContext } from './context.js';
 import { selectRows } from './row-mapper.js';
-import type { RawRow, SyncTransaction } from './sync-store.js';
+import type { PendingChanges, RawRow, SyncTransaction } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 
 interface EntryRef {
@@ -43,6 +43,20 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
   const entriesFor = async (seqs: readonly number[]): Promise<EntryRef[]> =>
     driver.all<EntryRef>('SELECT seq, collection, doc_id FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(seqs)]);
 
+  const pendingChanges = async (collection: string, id: string): Promise<PendingChanges> => {
+    ctx.assertOpen();
+    const rows = await driver.all<{ fields: string }>('SELECT fields FROM _lf_outbox WHERE collection = ? AND doc_id = ?', [collection, id]);
+    const fields = new Set<string>();
+    const replaced = new Set<string>();
+    for (const r of rows) {
+      for (const [name, change] of Object.entries(JSON.parse(r.fields) as Record<string, { op: string }>)) {
+        fields.add(name);
+        if (change.op !== 'union') replaced.add(name);
+      }
+    }
+    return { fields, replaced };
+  };
+
   const docsOf = (entries: readonly EntryRef[]): { collection: string; docId: string }[] => {
     const seen = new Map<string, { collection: string; docId: string }>();
     for (const e of entries) seen.set(`${e.collection}\u0000${e.doc_id}`, { collection: e.collection, docId: e.doc_id });
@@ -52,13 +66,8 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
   return {
     readRow: (collection, id) => readRaw(modelFor(models, collection), id),
 
-    async pendingFields(collection, id) {
-      ctx.assertOpen();
-      const rows = await driver.all<{ fields: string }>('SELECT fields FROM _lf_outbox WHERE collection = ? AND doc_id = ?', [collection, id]);
-      const names = new Set<string>();
-      for (const r of rows) for (const name of Object.keys(JSON.parse(r.fields) as object)) names.add(name);
-      return names;
-    },
+    pendingFields: async (collection, id) => (await pendingChanges(collection, id)).fields,
+    pendingChanges,
 
     async writeRow(collection, row) {
       const model = modelFor(models, collection);

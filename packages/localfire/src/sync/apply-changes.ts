@@ -4,12 +4,12 @@
  * same transaction (so a crash either keeps both the rows and the checkpoint, or neither).
  */
 import type { CollectionDef } from '../schema/collection.js';
-import type { SyncTransaction } from '../store/sync-store.js';
+import type { PendingChanges, SyncTransaction } from '../store/sync-store.js';
 import type { Checkpoint, RemoteChange, RemoteDoc } from './remote.js';
 import { resolveRemote, shouldPurgeOnRemoval } from './resolve.js';
 import type { FieldConflict } from './resolve.js';
 
-const NONE: ReadonlySet<string> = new Set();
+const NO_CHANGES: PendingChanges = { fields: new Set(), replaced: new Set() };
 
 export interface AppliedBatch {
   readonly written: number;
@@ -48,8 +48,8 @@ export async function applyChanges(
         const local = await tx.readRow(def.name, doc.id);
         if (local === undefined && doc.deleted) break;
         // A synced row has no outbox entry (the store marks it synced only when none is left).
-        const pendingFields = local === undefined || local.syncStatus === 'synced' ? NONE : await tx.pendingFields(def.name, doc.id);
-        const resolution = resolveRemote({ def, local, pendingFields, remote: doc });
+        const pending = local === undefined || local.syncStatus === 'synced' ? NO_CHANGES : await tx.pendingChanges(def.name, doc.id);
+        const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });
         onResolved?.(doc);
         conflicts.push(...resolution.conflicts);
         if (resolution.changed) {

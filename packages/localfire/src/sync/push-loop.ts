@@ -189,7 +189,8 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       const { doc } = noted;
       if (doc.serverTime < ackTime) continue;
       const local = await tx.readRow(def.name, doc.id);
-      const resolution = resolveRemote({ def, local, pendingFields: await tx.pendingFields(def.name, doc.id), remote: doc });
+      const pending = await tx.pendingChanges(def.name, doc.id);
+      const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });
       if (resolution.changed) await tx.writeRow(def.name, resolution.row);
     }
   }

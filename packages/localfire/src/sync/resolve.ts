@@ -5,7 +5,8 @@
  *   policy     field has a pending local edit        no pending local edit
  *   lww        local value (no flicker back)         newest server version
  *   server     newest server version                 newest server version
- *   union      sorted local ∪ remote                 newest server version
+ *   union      sorted local ∪ remote (local value    newest server version
+ *              when a pending `set` replaced it)
  *   immutable  first value seen stays                first value seen stays
  *
  * "Newest server version" compares the remote document's server time with the newest the
@@ -32,6 +33,11 @@ export interface ResolveInput {
   readonly local: RawRow | undefined;
   /** Fields with a local change the server has not acknowledged yet. */
   readonly pendingFields: ReadonlySet<string>;
+  /**
+   * Of `pendingFields`, those with a pending `set` (not only unions): a `union` field among
+   * them keeps its local value, like `lww` (a local removal must not flicker back).
+   */
+  readonly replacedFields?: ReadonlySet<string>;
   readonly remote: RemoteDoc;
 }
 
@@ -89,9 +95,10 @@ export function resolveRemote(input: ResolveInput): Resolution {
     } else if (!pendingFields.has(field)) {
       value = newest;
     } else {
-      value = resolvePending(policy, localValue, remoteValue, newest);
+      const effective = policy === 'union' && input.replacedFields?.has(field) === true ? 'lww' : policy;
+      value = resolvePending(effective, localValue, remoteValue, newest);
       if (!sameValue(localValue, remoteValue)) {
-        conflicts.push({ collection: def.name, id: remote.id, field, policy, resolution: resolutionOf(policy) });
+        conflicts.push({ collection: def.name, id: remote.id, field, policy, resolution: resolutionOf(effective) });
       }
     }
     if (value !== undefined) data[field] = value;

@@ -164,6 +164,20 @@ describe('SyncStore', () => {
       expect([...(await t.store.sync.transaction((tx) => tx.pendingFields('todos', 'b')))]).toEqual([]);
     });
 
+    it('pendingChanges tells fields with a pending replacement (set) from those with only unions', async () => {
+      const repo = t.store.repo(todos);
+      await repo.create(todoInput({ id: 'a', tags: ['x', 'y'] }));
+      const [s1] = await seqs();
+      await t.store.sync.transaction((tx) => tx.ack([{ seq: s1!, serverTime: 1 }]));
+      await repo.addToSet('a', { tags: ['z'] });
+      await repo.update('a', { title: 'x' });
+      const unions = await t.store.sync.transaction((tx) => tx.pendingChanges('todos', 'a'));
+      expect({ fields: [...unions.fields].sort(), replaced: [...unions.replaced] }).toEqual({ fields: ['tags', 'title'], replaced: ['title'] });
+      await repo.update('a', { tags: ['x'] });
+      const removal = await t.store.sync.transaction((tx) => tx.pendingChanges('todos', 'a'));
+      expect([...removal.replaced].sort()).toEqual(['tags', 'title']);
+    });
+
     it('a rolled-back sync transaction leaves nothing', async () => {
       await expect(
         t.store.sync.transaction(async (tx) => {

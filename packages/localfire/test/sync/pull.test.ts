@@ -76,6 +76,45 @@ describe('pull', () => {
     expect((await a.store.repo(todos).read('t1'))?.$meta.syncStatus).toBe('synced');
   });
 
+  it('a pending removal from a union set never flickers back when an older snapshot is pulled', async () => {
+    const backend = newBackend();
+    const remoteA = backend.connect({ userId: 'u1' });
+    const write = remoteA.write.bind(remoteA);
+    let release: (() => void) | null = null;
+    let hold = false;
+    remoteA.write = async (writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> => {
+      if (hold) await new Promise<void>((r) => (release = r));
+      return write(writes, options);
+    };
+    const a = await device(backend, { remote: remoteA });
+    const b = await device(backend);
+    await a.store.repo(lists).create(list('l1'));
+    await a.store.repo(todos).create(todo('l1', 't1', { tags: ['keep', 'drop'] }));
+    await until(async () => (await b.store.repo(todos).read('t1')) !== undefined, 'b has t1');
+    await settled(a);
+
+    hold = true;
+    const seen: string[][] = [];
+    const off = a.store.repo(todos).observe('t1').subscribe((t) => t && seen.push([...t.tags].sort()));
+    await a.store.repo(todos).update('t1', { tags: ['keep'] });
+    await until(() => release !== null, 'a push is in flight');
+    await b.store.repo(todos).update('t1', { done: true });
+    await settled(b);
+    await until(async () => (await a.store.repo(todos).read('t1'))?.done === true, 'a pulled b’s older snapshot');
+    expect((await a.store.repo(todos).read('t1'))?.tags).toEqual(['keep']);
+
+    hold = false;
+    (release as (() => void) | null)?.();
+    await settled(a);
+    await until(async () => (await b.store.repo(todos).read('t1'))?.tags.length === 1, 'b gets the removal');
+    off();
+    const removedAt = seen.findIndex((tags) => tags.length === 1);
+    expect(removedAt).toBeGreaterThan(-1);
+    expect(seen.slice(removedAt)).toEqual(seen.slice(removedAt).map(() => ['keep']));
+    expect(await liveRows(a.store, 'todos')).toEqual(serverRows(backend, 'todos'));
+    expect(await liveRows(b.store, 'todos')).toEqual(serverRows(backend, 'todos'));
+  });
+
   it('a snapshot that already held an in-flight write is settled when the write is acknowledged', async () => {
     const backend = newBackend();
     const remoteA = backend.connect({ userId: 'u1' });

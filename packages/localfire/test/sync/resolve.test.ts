@@ -174,6 +174,13 @@ describe('resolveRemote: policies', () => {
     expect(unionSorted(['b', 'a'], ['c', 'b'])).toEqual(['a', 'b', 'c']);
   });
 
+  it('union: a pending replacement (a removal, pushed as set) keeps the local value, like lww', () => {
+    const local: RawRow = { ...synced(100, { name: 'n', presence: 'p', tags: ['keep'] }), syncStatus: 'pending' };
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(['tags']), replacedFields: new Set(['tags']), remote: doc(200, { name: 'n', presence: 'p', tags: ['keep', 'drop'] }) });
+    expect(r.row.data['tags']).toEqual(['keep']);
+    expect(r.conflicts[0]).toMatchObject({ field: 'tags', policy: 'union', resolution: 'kept-local' });
+  });
+
   it('immutable: the first value seen stays', () => {
     const local = synced(100, { name: 'n', presence: 'p', tags: [], owner: 'first' });
     const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'second' }) });
