@@ -76,6 +76,52 @@ describe('pull', () => {
     expect((await a.store.repo(todos).read('t1'))?.$meta.syncStatus).toBe('synced');
   });
 
+  it('an ack of entry 1 with entry 2 of the same document pending leaves the row pending with entry 2’s value', async () => {
+    const backend = newBackend();
+    const remoteA = backend.connect({ userId: 'u1' });
+    const write = remoteA.write.bind(remoteA);
+    const subscribe = remoteA.subscribe.bind(remoteA);
+    let hold = false;
+    const releases: (() => void)[] = [];
+    const pulledTitles: string[] = [];
+    // Writes reach the server at once; their acknowledgements are held back.
+    remoteA.write = async (writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> => {
+      const acks = await write(writes, options);
+      if (hold) await new Promise<void>((r) => releases.push(r));
+      return acks;
+    };
+    remoteA.subscribe = ((scope, from, handlers) =>
+      subscribe(scope, from, {
+        onChanges: async (batch, checkpoint) => {
+          await handlers.onChanges(batch, checkpoint);
+          for (const c of batch) if (c.type === 'modified' && c.doc.id === 't1') pulledTitles.push(String(c.doc.data['title']));
+        },
+        onError: (e) => handlers.onError(e),
+      })) satisfies RemotePort['subscribe'];
+    const a = await device(backend, { remote: remoteA });
+    await a.store.repo(lists).create(list('l1'));
+    await a.store.repo(todos).create(todo('l1', 't1'));
+    await settled(a);
+
+    hold = true;
+    await a.store.repo(todos).update('t1', { title: 'one' });
+    await until(() => releases.length === 1, 'entry 1 landed, its ack is held');
+    await a.store.repo(todos).update('t1', { title: 'two' });
+    await until(() => pulledTitles.includes('one'), 'the snapshot of entry 1 was applied');
+    expect((await a.store.repo(todos).read('t1'))?.title).toBe('two');
+    releases.shift()?.();
+    await until(() => releases.length === 1, 'entry 1 acknowledged; entry 2 landed, its ack is held');
+    const row = await a.store.repo(todos).read('t1');
+    expect(row?.title).toBe('two');
+    expect(row?.$meta.syncStatus).toBe('pending');
+    hold = false;
+    releases.shift()?.();
+    await settled(a);
+    await a.engine.whenIdle();
+    expect(await liveRows(a.store, 'todos')).toEqual(serverRows(backend, 'todos'));
+    expect((await a.store.repo(todos).read('t1'))?.$meta.syncStatus).toBe('synced');
+  });
+
   it('a pending removal from a union set never flickers back when an older snapshot is pulled', async () => {
     const backend = newBackend();
     const remoteA = backend.connect({ userId: 'u1' });
