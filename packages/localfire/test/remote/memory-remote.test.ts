@@ -161,6 +161,19 @@ describe('in-memory client controls', () => {
     expect(backend.documents()).toEqual([]);
   });
 
+  it('a throwing connection listener neither breaks setOnline nor keeps later listeners (the engine) from hearing it', () => {
+    const backend = newBackend();
+    const client = backend.connect();
+    const states: string[] = [];
+    client.onConnectionChange(() => {
+      throw new Error('app listener bug');
+    });
+    client.onConnectionChange((s) => states.push(s));
+    expect(() => client.setOnline(false)).not.toThrow();
+    client.setOnline(true);
+    expect(states).toEqual(['offline', 'online']);
+  });
+
   it('latency delays writes and deliveries by setTimeout (fake timers drive it)', async () => {
     vi.useFakeTimers();
     const backend = newBackend();

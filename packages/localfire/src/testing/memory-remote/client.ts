@@ -103,7 +103,13 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
       const next: ConnectionState = online ? 'online' : 'offline';
       if (next === state) return;
       state = next;
-      for (const listener of [...connectionListeners]) listener(next);
+      for (const listener of [...connectionListeners]) {
+        try {
+          listener(next);
+        } catch {
+          // Like the Firestore adapter: one failing listener must not starve the others (the engine).
+        }
+      }
       if (online) for (const sub of subscriptions) sub.wake();
     },
     failNextWrites(count, kind, failOptions) {
