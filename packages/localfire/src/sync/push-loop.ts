@@ -90,6 +90,8 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     }
     running ??= run().finally(() => {
       running = null;
+      // A kick that landed after the loop's last look (while it was winding down) runs now.
+      if (requested !== null && !stopped()) kick(requested);
     });
   }
 

@@ -3,6 +3,10 @@ import type { LocalStore, RemoteWrite } from '../../src/index.js';
 import type { MemoryRemote } from '../../src/testing/index.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
+import { createBackoff } from '../../src/sync/backoff.js';
+import { createInFlightWrites } from '../../src/sync/in-flight.js';
+import { createPushLoop } from '../../src/sync/push-loop.js';
+import type { PushLoop } from '../../src/sync/push-loop.js';
 import { countingRemote, list, newBackend, openDevice, serverRows, todo } from './helpers.js';
 import type { Device } from './helpers.js';
 
@@ -219,5 +223,52 @@ describe('push loop (fake timers)', () => {
     expect(vi.getTimerCount()).toBe(timersBefore);
     expect(remote.openSubscriptions()).toBe(0);
     await a.store.close();
+  });
+});
+
+describe('push loop (unit)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a kick that lands while a pass is winding down is not lost (nor is the backoff wake-up it cleared)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.setSystemTime(Date.UTC(2026, 0, 1));
+    const backend = newBackend();
+    const d = await openDevice(backend, { start: false });
+    const remote = d.remote;
+    const { calls } = recordWrites(remote);
+    let kickWhileWindingDown = false;
+    const loop: PushLoop = createPushLoop({
+      store: d.store.sync,
+      remote,
+      backoff: createBackoff({}, () => 0.5),
+      clock: Date.now,
+      log: { emit: () => undefined },
+      isOnline: () => true,
+      deadlineMs: 15_000,
+      collections: new Map(d.store.collections.map((def) => [def.name, def])),
+      inFlight: createInFlightWrites(),
+      // Anything may kick here: a commit's outbox listener, a network event, an app status listener.
+      onActive: (active) => {
+        if (!active && kickWhileWindingDown) {
+          kickWhileWindingDown = false;
+          loop.kick();
+        }
+      },
+    });
+    remote.failNextWrites(1, 'internal');
+    await d.store.repo(lists).create(list('l1'));
+    kickWhileWindingDown = true;
+    loop.kick();
+    await loop.whenIdle();
+    expect(calls).toHaveLength(1);
+    expect(kickWhileWindingDown).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await loop.whenIdle();
+    expect(calls).toHaveLength(2);
+    expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
+    loop.stop();
+    await d.close();
   });
 });
