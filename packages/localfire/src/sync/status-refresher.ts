@@ -40,13 +40,17 @@ export function createStatusRefresher(options: { readonly store: SyncStore; read
     }
   }
 
+  function request(): void {
+    dirty = true;
+    running ??= loop().finally(() => {
+      running = null;
+      // A request that landed after the loop's last look (while it was winding down) runs now.
+      if (dirty) request();
+    });
+  }
+
   return {
-    request() {
-      dirty = true;
-      running ??= loop().finally(() => {
-        running = null;
-      });
-    },
+    request,
     async whenIdle() {
       while (running !== null) await running;
     },

@@ -7,6 +7,9 @@ import { combineNetworks, networkFromBrowser, networkFromRemote } from '../../sr
 import { createObservableCell } from '../../src/sync/observable.js';
 import { checkpointMetaKey, scopeKey } from '../../src/sync/scope-key.js';
 import { createInFlightWrites } from '../../src/sync/in-flight.js';
+import { createStatusRefresher } from '../../src/sync/status-refresher.js';
+import { createStatusCell } from '../../src/sync/status.js';
+import type { SyncStore } from '../../src/index.js';
 import { newBackend } from './helpers.js';
 
 describe('backoff', () => {
@@ -165,5 +168,36 @@ describe('in-flight writes', () => {
     f.noteSnapshot(doc(6));
     expect(f.take('c/x')).toEqual({ type: 'doc', doc: doc(6) });
     f.end(h);
+  });
+});
+
+describe('status refresher', () => {
+  it('a request landing at any point while a refresh winds down is never lost', async () => {
+    const tick = () => Promise.resolve();
+    for (let delay = 0; delay < 12; delay++) {
+      let reads = 0;
+      let pending = 3;
+      const store = {
+        outboxStats: () => Promise.resolve({ pending, failed: 0, oldestAt: null }),
+        quarantineCount: () => Promise.resolve(0),
+        cacheStats: () => {
+          reads++;
+          return Promise.resolve({ rows: {}, bytes: 0 });
+        },
+      } as unknown as SyncStore;
+      const status = createStatusCell();
+      const refresher = createStatusRefresher({ store, status, clock: () => 0 });
+      refresher.request();
+      // The outbox changes, and asks for a refresh, `delay` microtasks after the first read began.
+      void (async () => {
+        for (let i = 0; i < delay; i++) await tick();
+        pending = 0;
+        refresher.request();
+      })();
+      for (let i = 0; i < 20; i++) await tick();
+      await refresher.whenIdle();
+      expect({ delay, pendingCount: status.get().pendingCount }).toEqual({ delay, pendingCount: 0 });
+      expect(reads).toBeGreaterThanOrEqual(1);
+    }
   });
 });
