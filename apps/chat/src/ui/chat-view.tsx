@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 import type { Message } from '@localfire/chat-model';
 import type { ChatServices } from '../platform/session.js';
@@ -83,6 +83,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const restoreFrom = useRef<number | null>(null);
+  const retry = useCallback(() => vm.retry(), [vm]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -106,12 +107,13 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
   };
 
   let lastDay = '';
+  const now = new Date();
   return (
     <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
       {state.hasOlder && <div className="older-hint">{state.loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
       {state.status === 'ready' && state.messages.length === 0 && <p className="list-empty">No messages yet. Say hello!</p>}
       {state.messages.map((m, i) => {
-        const day = formatDay(m.timestamp);
+        const day = formatDay(m.timestamp, now);
         const separator = day !== lastDay;
         lastDay = day;
         const previous = state.messages[i - 1];
@@ -119,7 +121,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
         return (
           <div key={m.id} className="message-row-wrap">
             {separator && <div className="day-separator"><span>{day}</span></div>}
-            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={() => { void vm.retry(); }} />
+            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={retry} />
           </div>
         );
       })}
@@ -132,10 +134,11 @@ interface BubbleProps {
   readonly mine: boolean;
   readonly showSender: boolean;
   readonly continued: boolean;
-  readonly onRetry: () => void;
+  readonly onRetry: () => Promise<void>;
 }
 
-function MessageBubble({ message, mine, showSender, continued, onRetry }: BubbleProps) {
+/** Re-renders only when what it shows changes (live queries hand out new objects on each run). */
+const MessageBubble = memo(function MessageBubble({ message, mine, showSender, continued, onRetry }: BubbleProps) {
   return (
     <div
       className={`message-row ${mine ? 'mine' : 'theirs'}${continued ? ' continued' : ''}`}
@@ -153,11 +156,14 @@ function MessageBubble({ message, mine, showSender, continued, onRetry }: Bubble
         </span>
       </div>
       {mine && message.status === 'failed' && (
-        <button type="button" className="retry-button" data-testid="retry" onClick={onRetry}>Not sent · Retry</button>
+        <button type="button" className="retry-button" data-testid="retry" onClick={() => { void onRetry(); }}>Not sent · Retry</button>
       )}
     </div>
   );
-}
+}, (a, b) =>
+  a.mine === b.mine && a.showSender === b.showSender && a.continued === b.continued && a.onRetry === b.onRetry
+  && a.message.id === b.message.id && a.message.status === b.message.status && a.message.text === b.message.text
+  && a.message.timestamp.getTime() === b.message.timestamp.getTime());
 
 function Composer({ vm }: { readonly vm: ChatViewModel }) {
   const [text, setText] = useState('');

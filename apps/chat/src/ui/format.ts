@@ -1,14 +1,20 @@
+// Formatters are built once: an Intl formatter per call costs more than the render around it.
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const shortDateFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const longDateFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
+
 /** A list time: the clock time today, the weekday this week, else the date. */
 export function formatListTime(date: Date, now: Date = new Date()): string {
   const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
   const t = date.getTime();
   if (t >= startOfToday) return formatClock(date);
-  if (t >= startOfToday - 6 * 86_400_000) return date.toLocaleDateString(undefined, { weekday: 'short' });
-  return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  if (t >= startOfToday - 6 * 86_400_000) return weekdayFormat.format(date);
+  return shortDateFormat.format(date);
 }
 
 export function formatClock(date: Date): string {
-  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return clockFormat.format(date);
 }
 
 /** A day separator label: Today, Yesterday, or the date. */
@@ -17,7 +23,7 @@ export function formatDay(date: Date, now: Date = new Date()): string {
   const diff = Math.round((day(now) - day(date)) / 86_400_000);
   if (diff === 0) return 'Today';
   if (diff === 1) return 'Yesterday';
-  return date.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
+  return longDateFormat.format(date);
 }
 
 export function formatBytes(bytes: number): string {

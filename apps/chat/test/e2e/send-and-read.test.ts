@@ -1,8 +1,11 @@
 // Two devices, two users: Alice sends, Bob's open chat shows it, and Alice sees her message go
 // sending -> sent -> read.
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directConversationId } from '@localfire/chat-model';
-import { eventually, messageTexts, recordStatuses, recordedStatuses, send, startAppRig, statusOf } from './harness.js';
+import { RESULTS_DIR, eventually, messageTexts, recordStatuses, recordedStatuses, send, startAppRig, statusOf } from './harness.js';
 import type { AppRig } from './harness.js';
 
 let rig: AppRig;
@@ -32,5 +35,19 @@ describe('chat between two users', () => {
     const bobRow = bob.locator(`[data-testid=conversation-item][data-conversation-id="${CHAT}"]`);
     await eventually(() => bobRow.locator('[data-testid=conversation-preview]').textContent(), (t) => t?.includes(text) === true);
     expect(await bobRow.locator('[data-testid=unread-count]').count()).toBe(0);
+
+    // Screenshots (test artifacts): the chat, the inspector, and Bob on a phone.
+    await alice.screenshot({ path: join(RESULTS_DIR, 'chat.png') });
+    await alice.click('[data-testid=inspector-toggle]');
+    await alice.waitForSelector('[data-testid=sync-log] li');
+    expect(await alice.textContent('[data-testid=inspector-online]')).toBe('Yes');
+    expect(await alice.textContent('[data-testid=inspector-pending]')).toBe('0');
+    expect(Number(await alice.textContent('[data-testid=inspector-cache-count]'))).toBeGreaterThan(0);
+    await alice.screenshot({ path: join(RESULTS_DIR, 'inspector.png') });
+    await bob.setViewportSize({ width: 390, height: 780 });
+    await bob.screenshot({ path: join(RESULTS_DIR, 'chat-phone.png') });
+    if (process.env['UPDATE_DOCS_SCREENSHOTS'] === '1') {
+      copyFileSync(join(RESULTS_DIR, 'inspector.png'), fileURLToPath(new URL('../../../../docs/chat-demo.png', import.meta.url)));
+    }
   }, 90_000);
 });

@@ -1,0 +1,234 @@
+/*
+ * Browser rows, in headless Chromium (Debian's chromium through playwright-core), against a
+ * Firestore emulator started here with the chat rules:
+ * - browser-read-1000: the chat view's query for 1000 messages through the SQLite WASM driver
+ *   (MessageRepository.getMessages in a page), vs the same query on the Firestore SDK's own
+ *   persistent cache (`persistentLocalCache`, `getDocsFromCache`, mapped to plain objects) in
+ *   the same page. Timed inside the page; subject and baseline alternate.
+ * - browser-send-visible: in the real chat app (signed in, sync engine online), from pressing
+ *   send to the message's text in the DOM (a MutationObserver sees it), timed in the page. The
+ *   local transaction's COMMIT on OPFS dominates it (see the note in the report).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, preview } from 'vite';
+import { deleteApp, initializeApp } from 'firebase/app';
+import { Timestamp, connectFirestoreEmulator, doc, getFirestore, serverTimestamp, terminate, writeBatch } from 'firebase/firestore';
+import { startFirestoreEmulator, uniqueProjectId } from 'localfire/testing/emulator';
+import { directConversationId } from '@localfire/chat-model';
+import { createCleanup, launchBrowser, serve } from '../test-support/browser.js';
+import type { LaunchedBrowser, Served } from '../test-support/browser.js';
+import { CHAT_RULES_PATH } from '../test-support/paths.js';
+import { measure, measurePair, percentile, toRow } from './harness.js';
+import type { BenchModule, BenchRow } from './harness.js';
+
+/** The bench page's API (apps/chat/test/bench-page/main.ts), as the page exposes it. */
+interface ReadSetup {
+  readonly projectId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly userId: string;
+  readonly conversationId: string;
+  readonly members: readonly string[];
+  readonly count: number;
+}
+interface PageGlobals {
+  readonly __readBench: {
+    setupRead(setup: ReadSetup): Promise<{ readonly local: number; readonly sdk: number }>;
+    readLocal(): Promise<number>;
+    readSdk(): Promise<number>;
+  };
+  /** {@link SEND_PROBE} */
+  readonly __sendProbe: (text: string) => Promise<number>;
+}
+
+const APP_ROOT = fileURLToPath(new URL('../apps/chat/', import.meta.url));
+const APP_CONFIG = fileURLToPath(new URL('../apps/chat/vite.config.ts', import.meta.url));
+const READ_COUNT = 1000;
+const SEND_GAP_MS = 250;
+
+/**
+ * Injected into the app's page: `__sendProbe(text)` types `text` into the composer, then
+ * times from the click on send to the text in the DOM (seen by a MutationObserver). Plain JS:
+ * it runs in the page as is.
+ */
+const SEND_PROBE = `
+window.__sendProbe = async (text) => {
+  const input = document.querySelector('[data-testid=composer-input]');
+  const button = document.querySelector('[data-testid=send-button]');
+  const list = document.querySelector('[data-testid=messages]');
+  if (!input || !button || !list) throw new Error('no chat on the page');
+  Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(input, text);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  await new Promise((r) => setTimeout(r, 0));
+  if (button.disabled) throw new Error('the send button is still disabled');
+  return new Promise((resolve) => {
+    let start = 0;
+    const observer = new MutationObserver(() => {
+      for (const el of list.querySelectorAll('[data-testid=message-text]')) {
+        if (el.textContent !== text) continue;
+        observer.disconnect();
+        resolve(performance.now() - start);
+        return;
+      }
+    });
+    observer.observe(list, { childList: true, subtree: true, characterData: true });
+    start = performance.now();
+    button.click();
+  });
+};
+`;
+
+export const browserBench: BenchModule = {
+  name: 'browser',
+  rows: ['browser-read-1000', 'browser-send-visible'],
+  async run({ selected, log }) {
+    const cleanup = createCleanup();
+    try {
+      const emulator = await startFirestoreEmulator({ rulesPath: CHAT_RULES_PATH });
+      cleanup.add({ close: () => emulator.stop() });
+      const served = cleanup.add(await serve(APP_ROOT, { configFile: APP_CONFIG }));
+      const browser = cleanup.add(await launchBrowser());
+      const rows: BenchRow[] = [];
+      if (selected('browser-read-1000')) rows.push(await readRow(emulator.hostAndPort, served, browser, log));
+      if (selected('browser-send-visible')) {
+        log('building the app (production)');
+        const app = cleanup.add(await servedBuild());
+        rows.push(await sendRow(emulator.hostAndPort, app, browser, log));
+      }
+      return rows;
+    } finally {
+      await cleanup.run();
+    }
+  },
+};
+
+async function readRow(hostAndPort: string, served: Served, browser: LaunchedBrowser, log: (m: string) => void): Promise<BenchRow> {
+  const projectId = uniqueProjectId('bench-read');
+  const members = ['alice', 'bob'];
+  const conversationId = directConversationId('alice', 'bob');
+  log(`seeding ${READ_COUNT} messages on the emulator`);
+  await seedMessages(hostAndPort, projectId, conversationId, members, READ_COUNT);
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${served.url}test/bench-page/index.html`);
+    await page.waitForFunction(() => '__readBench' in globalThis, undefined, { timeout: 60_000 });
+    const [host, port] = hostAndPort.split(':');
+    const setup: ReadSetup = { projectId, host: host ?? '127.0.0.1', port: Number(port), userId: 'alice', conversationId, members, count: READ_COUNT };
+    const counts = await page.evaluate((s) => (globalThis as unknown as PageGlobals).__readBench.setupRead(s), setup);
+    if (counts.local !== READ_COUNT || counts.sdk !== READ_COUNT) throw new Error(`setup returned ${JSON.stringify(counts)}`);
+    log('measuring');
+    const local = (): Promise<number> => page.evaluate(() => (globalThis as unknown as PageGlobals).__readBench.readLocal());
+    const sdk = (): Promise<number> => page.evaluate(() => (globalThis as unknown as PageGlobals).__readBench.readSdk());
+    const { subject, baseline } = await measurePair(local, sdk, { warmup: 10, iterations: 60 });
+    return toRow({
+      name: 'browser-read-1000',
+      samples: subject,
+      baseline: { name: 'Firestore SDK persistentLocalCache getDocsFromCache, same page', samples: baseline },
+      note: `${READ_COUNT} messages of one conversation, newest ${READ_COUNT} ordered by timestamp; subject MessageRepository.getMessages on SQLite WASM (opfs-sahpool, worker) returning domain objects; baseline the same query from the SDK's IndexedDB cache mapped to plain objects; timed in the page, ${subject.length} pairs, headless Chromium`,
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+/** The app as shipped: a production build served by `vite preview` on 127.0.0.1. */
+async function servedBuild(): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'localfire-chat-build-'));
+  try {
+    await build({ root: APP_ROOT, configFile: APP_CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 } });
+    const server = await preview({ root: APP_ROOT, configFile: APP_CONFIG, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+    const address = server.httpServer.address();
+    if (address === null || typeof address === 'string') throw new Error('vite preview did not report a TCP address');
+    return {
+      url: `http://127.0.0.1:${address.port}/`,
+      async close() {
+        await server.close();
+        rmSync(outDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(outDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function sendRow(hostAndPort: string, served: { readonly url: string }, browser: LaunchedBrowser, log: (m: string) => void): Promise<BenchRow> {
+  const projectId = uniqueProjectId('bench-send');
+  await seedMessages(hostAndPort, projectId, directConversationId('alice', 'bob'), ['alice', 'bob'], 20);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+  try {
+    const page = await context.newPage();
+    const url = new URL(served.url);
+    url.searchParams.set('user', 'alice');
+    url.searchParams.set('project', projectId);
+    url.searchParams.set('emulator', hostAndPort);
+    url.hash = `c=${directConversationId('alice', 'bob')}`;
+    await page.goto(url.toString());
+    await page.waitForSelector('[data-testid=message]', { timeout: 60_000 });
+    await page.addScriptTag({ content: SEND_PROBE });
+    await page.waitForFunction(() => '__sendProbe' in globalThis);
+    log('measuring');
+    let n = 0;
+    // A person's pace, not a burst: the previous send's push and acknowledgement settle in between.
+    const samples = await measure(async () => {
+      await page.waitForTimeout(SEND_GAP_MS);
+      return page.evaluate((text) => (globalThis as unknown as PageGlobals).__sendProbe(text), `bench message ${++n}`);
+    }, { warmup: 10, iterations: 100 });
+    return toRow({
+      name: 'browser-send-visible',
+      samples,
+      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium`,
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+/** A Firestore with the emulator's owner token (rules bypassed), for seeding. */
+function connectOwner(hostAndPort: string, projectId: string): { readonly firestore: ReturnType<typeof getFirestore>; close(): Promise<void> } {
+  const app = initializeApp({ projectId, apiKey: 'bench' }, `bench-seed-${projectId}`);
+  const firestore = getFirestore(app);
+  const [host, port] = hostAndPort.split(':');
+  connectFirestoreEmulator(firestore, host ?? '127.0.0.1', Number(port), { mockUserToken: 'owner' });
+  return {
+    firestore,
+    async close() {
+      await terminate(firestore);
+      await deleteApp(app);
+    },
+  };
+}
+
+/** The members' profiles and one conversation of `count` messages on the emulator, in batches of 500. */
+async function seedMessages(hostAndPort: string, projectId: string, conversationId: string, members: readonly string[], count: number): Promise<void> {
+  const owner = connectOwner(hostAndPort, projectId);
+  const T0 = Date.UTC(2024, 0, 1);
+  const stamp = { updatedAt: serverTimestamp(), deleted: false };
+  try {
+    const first = writeBatch(owner.firestore);
+    for (const m of members) first.set(doc(owner.firestore, 'users', m), { email: `${m}@example.com`, displayName: m, isOnline: false, ...stamp });
+    first.set(doc(owner.firestore, 'conversations', conversationId), {
+      type: 'direct', participantIds: [...members], participants: Object.fromEntries(members.map((m) => [m, { displayName: m }])),
+      lastActivityAt: Timestamp.fromMillis(T0 + count * 1000), ...stamp,
+    });
+    await first.commit();
+    for (let start = 0; start < count; start += 500) {
+      const batch = writeBatch(owner.firestore);
+      for (let m = start; m < Math.min(count, start + 500); m++) {
+        const sender = members[m % members.length] ?? 'x';
+        const id = `${conversationId}-m${String(m).padStart(4, '0')}`;
+        batch.set(doc(owner.firestore, 'conversations', conversationId, 'messages', id), {
+          conversationId, senderId: sender, senderName: sender, text: `message ${m}: the quick brown fox jumps over the lazy dog`,
+          timestamp: Timestamp.fromMillis(T0 + m * 1000), readBy: [...members], deliveredTo: [...members], localId: id, ...stamp,
+        });
+      }
+      await batch.commit();
+    }
+  } finally {
+    await owner.close();
+  }
+}
