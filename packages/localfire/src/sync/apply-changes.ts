@@ -24,7 +24,6 @@ export async function applyChanges(
   changes: readonly RemoteChange[],
   checkpoint: { readonly metaKey: string; readonly value: Checkpoint | null },
   onResolved?: (doc: RemoteDoc) => void,
-  onRemoved?: (change: { readonly collection: string; readonly id: string; readonly path: string }) => void,
 ): Promise<AppliedBatch> {
   let written = 0;
   let purged = 0;
@@ -65,8 +64,6 @@ export async function applyChanges(
         if (shouldPurgeOnRemoval(local, await tx.pendingFields(change.collection, change.id))) {
           await tx.purgeRow(change.collection, change.id);
           purged++;
-        } else {
-          onRemoved?.(change);
         }
         break;
       }

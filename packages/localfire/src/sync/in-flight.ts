@@ -8,15 +8,10 @@
  * after ours would be shadowed for good. So the pull loop notes such snapshots here, and the
  * push loop, in the same local transaction that records the acknowledgement, re-resolves
  * each noted snapshot at or after the acknowledged server time with the fields no longer
- * pending. Likewise a `removed` delivered meanwhile (the write itself may take the document
- * out of the scope): the row is kept while its write is pending, and nothing later arrives
- * for a document out of scope, so the acknowledgement purges it. In memory only: after a
- * crash the unacknowledged entry is replayed, and the replay's own delivery settles the row.
+ * pending. In memory only: after a crash the unacknowledged entry is replayed, and the
+ * replay's own snapshot settles the row.
  */
 import type { RemoteDoc } from './remote.js';
-
-/** What was noted for a path: its newest snapshot, or its leaving the scope (after that snapshot, if any). */
-export type NotedChange = { readonly type: 'doc'; readonly doc: RemoteDoc } | { readonly type: 'removed'; readonly collection: string; readonly id: string; readonly after?: RemoteDoc };
 
 export interface InFlightWrites {
   /** A batch touching these document paths was sent. Returns a handle for {@link end}. */
@@ -25,16 +20,14 @@ export interface InFlightWrites {
   end(handle: object): void;
   /** The pull loop applied `doc`: remembered (the newest per path) if a write of it is in flight. */
   noteSnapshot(doc: RemoteDoc): void;
-  /** The pull loop applied a `removed` of this document: remembered if a write of it is in flight. */
-  noteRemoval(change: { readonly collection: string; readonly id: string; readonly path: string }): void;
-  /** The newest change noted for `path` since its write was sent, removed. */
-  take(path: string): NotedChange | undefined;
+  /** The newest snapshot noted for `path` since its write was sent, removed. */
+  take(path: string): RemoteDoc | undefined;
 }
 
 export function createInFlightWrites(): InFlightWrites {
   const batches = new Map<object, ReadonlySet<string>>();
   const flying = new Map<string, number>();
-  const noted = new Map<string, NotedChange>();
+  const noted = new Map<string, RemoteDoc>();
   return {
     begin(paths) {
       const handle = {};
@@ -59,16 +52,7 @@ export function createInFlightWrites(): InFlightWrites {
     noteSnapshot(doc) {
       if (!flying.has(doc.path)) return;
       const previous = noted.get(doc.path);
-      const newest = previous?.type === 'doc' ? previous.doc : previous?.after;
-      // A removal is superseded only by a strictly newer version (a duplicate delivery is not one).
-      const supersedes = previous?.type === 'removed' ? newest === undefined || doc.serverTime > newest.serverTime : !newest || doc.serverTime >= newest.serverTime;
-      if (supersedes) noted.set(doc.path, { type: 'doc', doc });
-    },
-    noteRemoval(change) {
-      if (!flying.has(change.path)) return;
-      const previous = noted.get(change.path);
-      const after = previous?.type === 'doc' ? previous.doc : previous?.after;
-      noted.set(change.path, after === undefined ? { type: 'removed', collection: change.collection, id: change.id } : { type: 'removed', collection: change.collection, id: change.id, after });
+      if (!previous || doc.serverTime >= previous.serverTime) noted.set(doc.path, doc);
     },
     take(path) {
       const doc = noted.get(path);

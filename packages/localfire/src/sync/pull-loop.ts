@@ -148,16 +148,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     try {
       if (changes.length > 0) log.emit({ type: 'sync-started', direction: 'pull', count: changes.length, scope: entry.key });
       const metaKey = checkpointMetaKey(entry.key);
-      const result = await store.sync.transaction((tx) =>
-        applyChanges(
-          tx,
-          defs,
-          changes,
-          { metaKey, value: checkpoint },
-          (doc) => options.inFlight?.noteSnapshot(doc),
-          (removed) => options.inFlight?.noteRemoval(removed),
-        ),
-      );
+      const result = await store.sync.transaction((tx) => applyChanges(tx, defs, changes, { metaKey, value: checkpoint }, (doc) => options.inFlight?.noteSnapshot(doc)));
       entry.failures = 0;
       for (const c of result.conflicts) log.emit({ type: 'conflict-detected', ...c });
       for (const q of result.quarantined) log.emit({ type: 'quarantined', ...q });

@@ -20,8 +20,7 @@
  *   poison entry is alone, the others are pushed. Later entries of a document that failed
  *   in this pass wait (per-document order), other documents never do.
  * Writes carry a deadline: the SDK's write promise stays pending while offline. The ack
- * transaction also settles snapshots and removals pulled while the batch was in flight
- * (in-flight.ts).
+ * transaction also settles snapshots pulled while the batch was in flight (in-flight.ts).
  */
 import { LocalfireError, toLocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
@@ -32,7 +31,7 @@ import type { SyncLogWriter } from './log.js';
 import { logError } from './log.js';
 import { MAX_BATCH_WRITES } from './remote.js';
 import type { RemotePort, RemoteWrite, WriteAck } from './remote.js';
-import { resolveRemote, shouldPurgeOnRemoval } from './resolve.js';
+import { resolveRemote } from './resolve.js';
 
 export interface PushLoopOptions {
   readonly store: SyncStore;
@@ -179,17 +178,9 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     const ackTimes = new Map<string, number>();
     batch.forEach((e, i) => ackTimes.set(e.path, Math.max(ackTimes.get(e.path) ?? 0, acked[i]?.serverTime ?? 0)));
     for (const [path, ackTime] of ackTimes) {
-      const noted = options.inFlight.take(path);
-      const def = noted && options.collections.get(noted.type === 'doc' ? noted.doc.collection : noted.collection);
-      if (!noted || !def) continue;
-      if (noted.type === 'removed') {
-        // Out of scope: no later delivery will come for it. Purge once nothing of it is pending.
-        const local = await tx.readRow(def.name, noted.id);
-        if (shouldPurgeOnRemoval(local, await tx.pendingFields(def.name, noted.id))) await tx.purgeRow(def.name, noted.id);
-        continue;
-      }
-      const { doc } = noted;
-      if (doc.serverTime < ackTime) continue;
+      const doc = options.inFlight.take(path);
+      const def = doc && options.collections.get(doc.collection);
+      if (!doc || !def || doc.serverTime < ackTime) continue;
       const local = await tx.readRow(def.name, doc.id);
       const pending = await tx.pendingChanges(def.name, doc.id);
       const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });
