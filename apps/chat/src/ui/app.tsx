@@ -1,5 +1,6 @@
 import { BrandMark } from './brand-mark.js';
 import { useEffect, useMemo } from 'react';
+import { demoUser } from '../demo/demo-users.js';
 import type { AppConfig } from '../platform/config.js';
 import { urlForUser } from '../platform/config.js';
 import { startSession } from '../platform/session.js';
@@ -30,7 +31,7 @@ function SignedIn({ config, userId, onSignOut }: { readonly config: AppConfig; r
         <Notice
           testId="follower-notice"
           title="Open in another tab"
-          text={`${userId} is already signed in in another tab of this browser. That tab keeps this device in sync; this one takes over as soon as the other tab closes.`}
+          text={`${demoUser(userId)?.displayName ?? userId} is already signed in in another tab of this browser. That tab keeps this device in sync; this one takes over as soon as the other tab closes.`}
           action={{ label: 'Use another account', run: onSignOut }}
         />
       );

@@ -119,14 +119,20 @@ export async function recordStatuses(page: Page, text: string): Promise<void> {
   await page.evaluate((wanted) => {
     const seen: string[] = [];
     (window as unknown as { __statuses: string[] }).__statuses = seen;
-    const check = (): void => {
-      for (const el of document.querySelectorAll('[data-testid=message][data-mine=true]')) {
-        if (el.querySelector('[data-testid=message-text]')?.textContent !== wanted) continue;
-        const status = el.getAttribute('data-status') ?? '';
-        if (seen[seen.length - 1] !== status) seen.push(status);
-      }
+    const push = (status: string | null): void => {
+      if (status !== null && seen[seen.length - 1] !== status) seen.push(status);
     };
-    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    const isWanted = (node: Node): node is Element =>
+      node instanceof Element && node.matches('[data-testid=message][data-mine=true]') && node.querySelector('[data-testid=message-text]')?.textContent === wanted;
+    // Attribute records carry each old value (the first one is the status the message was
+    // added with), so a status replaced before the callback ran is not lost; the current value
+    // comes last.
+    new MutationObserver((records) => {
+      for (const record of records) {
+        if (record.type === 'attributes' && isWanted(record.target)) push(record.oldValue);
+      }
+      for (const el of document.querySelectorAll('[data-testid=message][data-mine=true]')) if (isWanted(el)) push(el.getAttribute('data-status'));
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-status'] });
   }, text);
 }
 
