@@ -2,6 +2,7 @@
 // (or uses the one named by FIRESTORE_EMULATOR_HOST), seeds the demo users and conversations
 // in a fresh project, serves the app with Vite on 127.0.0.1 and prints how to open it.
 // Ctrl-C stops everything this script started.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
 
   // A fresh project per run: the browser's per-project databases never meet stale server data.
   const projectId = values.project ?? uniqueProjectId('chat');
-  if (emulator.external) await emulator.setRules(projectId, await import('node:fs').then((fs) => fs.readFileSync(RULES, 'utf8')));
+  // An emulator started elsewhere may run other rules: this project gets the chat's.
+  if (emulator.external) await emulator.setRules(projectId, readFileSync(RULES, 'utf8'));
   const owner = connectOwnerFirestore(emulator.hostAndPort, projectId);
   try {
     await seedDemo(owner.firestore);
