@@ -101,8 +101,11 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
         const { force = false } = requested;
         requested = null;
         try {
+          // Wake-ups are looked up from the pass's start: an entry that became due after the
+          // pass last read the ready writes (its clock moved on) must not wait for the periodic worker.
+          const passStartedAt = clock();
           await pass(force);
-          if (requested === null) await scheduleWake();
+          if (requested === null) await scheduleWake(passStartedAt);
         } catch (e) {
           // The store failed (or is closing): report; the periodic worker or the next kick retries.
           if (!stopped()) options.onError?.(toLocalfireError(e));
@@ -114,15 +117,14 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     }
   }
 
-  async function scheduleWake(): Promise<void> {
+  async function scheduleWake(since: number): Promise<void> {
     if (stopped() || !isOnline()) return;
-    const now = clock();
-    const at = await store.nextWakeAt(now);
+    const at = await store.nextWakeAt(since);
     if (at === null || stopped() || requested !== null) return;
     timer = setTimeout(() => {
       timer = null;
       kick();
-    }, Math.max(0, at - now));
+    }, Math.max(0, at - clock()));
   }
 
   async function pass(force: boolean): Promise<void> {
