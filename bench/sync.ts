@@ -215,6 +215,8 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
         onSnapshot(query(collection(sdkB, 'conversations'), where('participantIds', 'array-contains', 'sdk-b')), () => undefined),
       ];
       let i = 0;
+      const aliceLog: { t: number; entry: unknown }[] = [];
+      const stopAliceLog = alice.engine.log.subscribe((entry) => aliceLog.push({ t: performance.now(), entry }));
       const breakdown: { toWrite: number[]; writeToAck: number[]; writeToDelivery: number[]; deliveryToLiveQuery: number[] } = { toWrite: [], writeToAck: [], writeToDelivery: [], deliveryToLiveQuery: [] };
       const triple = await measureAlternated([
         async () => {
@@ -230,6 +232,11 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
             breakdown.writeToAck.push(writeAcked - writeCalled);
             breakdown.writeToDelivery.push(delivered - writeCalled);
             breakdown.deliveryToLiveQuery.push(arrived - delivered);
+          }
+          if (arrived - start > 1000) {
+            const at = (t: number | undefined) => (t === undefined ? 'never' : `${(t - start).toFixed(1)} ms`);
+            context.log(`slow e2e sample ${(arrived - start).toFixed(0)} ms: write() called at ${at(writeCalled)}, acked at ${at(writeAcked)}, delivered to B at ${at(delivered)}`);
+            for (const e of aliceLog.filter((x) => x.t >= start - 50)) context.log(`  alice ${at(e.t)}: ${JSON.stringify(e.entry)}`);
           }
           return arrived - start;
         },
@@ -254,6 +261,7 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
       const pair = { subject: triple[0]!, baseline: triple[1]!, sameShape: triple[2]! };
       stopB();
       stopSdk();
+      stopAliceLog();
       for (const unsubscribe of shapeListeners) unsubscribe();
       rows.push(toRow({
         name: 'e2e-sync', samples: pair.subject,
