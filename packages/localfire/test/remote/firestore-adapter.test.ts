@@ -198,4 +198,16 @@ describe('Firestore remote adapter', () => {
     expect(unknown.errors[0]?.kind).toBe('invalid-query');
     expect(noParent.errors[0]?.kind).toBe('invalid-query');
   });
+  it("never reports its own in-flight write as 'removed' (a pending serverTimestamp drops out of the updatedAt-ordered query locally)", async () => {
+    const a = connect();
+    await a.write([todo('own', 't1')]);
+    for (const from of [null, { serverTime: 1, id: 'a' }] as const) {
+      const seen = watch(a, { collection: 'todos', parents: { listId: 'own' } }, from);
+      await until(() => seen.changes.length > 0, `the first delivery from ${JSON.stringify(from)}`);
+      for (let i = 2; i <= 4; i += 1) await a.write([todo('own', 't1', i)]);
+      await until(() => seen.changes.some((c) => c.type === 'modified' && c.doc.data['position'] === 4), 'the last edit');
+      expect(seen.changes.filter((c) => c.type === 'removed')).toEqual([]);
+      seen.subscription.close();
+    }
+  });
 });
