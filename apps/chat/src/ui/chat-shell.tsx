@@ -28,42 +28,17 @@ function useSelectedConversation(): [string | null, (id: string | null) => void]
 }
 
 export function ChatShell({ services, onSignOut }: { readonly services: ChatServices; readonly onSignOut: () => void }) {
-  const { me, repositories, engine } = services;
+  const { me, repositories } = services;
   const [selected, select] = useSelectedConversation();
   const [inspectorOpen, setInspectorOpen] = useState(false);
   const [composing, setComposing] = useState(false);
   const list = useViewModel(() => createConversationListViewModel({ repositories, userId: me.id }), [repositories, me.id]);
-  const status = useSyncStatus(engine);
-  const offline = useViewState(services.offline);
+  const closeChat = useCallback(() => select(null), [select]);
 
   return (
     <div className={`shell${selected === null ? '' : ' shell-chat-open'}${inspectorOpen ? ' shell-inspector-open' : ''}`}>
       <aside className="sidebar" aria-label="Conversations">
-        <header className="sidebar-header">
-          <Avatar id={me.id} name={me.name} online={status.online} />
-          <div className="me">
-            <strong data-testid="me">{me.name}</strong>
-            <SyncBadge status={status} forcedOffline={offline.forced} />
-          </div>
-          <button type="button" className="icon-button" title="New conversation" aria-label="New conversation" data-testid="new-conversation" onClick={() => setComposing(true)}>
-            ✎
-          </button>
-          <button type="button" className={`icon-button${inspectorOpen ? ' active' : ''}`} title="Sync inspector" aria-label="Sync inspector" data-testid="inspector-toggle" onClick={() => setInspectorOpen((o) => !o)}>
-            ⚙
-          </button>
-        </header>
-        <label className="offline-switch">
-          <input
-            type="checkbox"
-            role="switch"
-            data-testid="offline-switch"
-            checked={offline.forced}
-            onChange={(e) => { void services.setOffline(e.target.checked); }}
-          />
-          <span className="switch-track" aria-hidden="true"><span className="switch-thumb" /></span>
-          <span>Work offline</span>
-          {status.pendingCount > 0 && <span className="pending-pill" data-testid="pending-count">{status.pendingCount} waiting</span>}
-        </label>
+        <SidebarHeader services={services} inspectorOpen={inspectorOpen} onCompose={() => setComposing(true)} onToggleInspector={() => setInspectorOpen((o) => !o)} />
         <ConversationList vm={list} selected={selected} onSelect={select} />
         <footer className="sidebar-footer">
           <button type="button" className="link-button" onClick={onSignOut} data-testid="sign-out">Switch user</button>
@@ -79,7 +54,7 @@ export function ChatShell({ services, onSignOut }: { readonly services: ChatServ
             <button type="button" className="button" onClick={() => setComposing(true)}>New conversation</button>
           </div>
         ) : (
-          <ChatView key={selected} services={services} conversationId={selected} onBack={() => select(null)} />
+          <ChatView key={selected} services={services} conversationId={selected} onBack={closeChat} />
         )}
       </main>
       {inspectorOpen && <Inspector services={services} onClose={() => setInspectorOpen(false)} />}
@@ -94,5 +69,48 @@ export function ChatShell({ services, onSignOut }: { readonly services: ChatServ
         />
       )}
     </div>
+  );
+}
+
+interface SidebarHeaderProps {
+  readonly services: ChatServices;
+  readonly inspectorOpen: boolean;
+  readonly onCompose: () => void;
+  readonly onToggleInspector: () => void;
+}
+
+/** The user, the sync badge and the offline switch: the only part that re-renders on sync status changes. */
+function SidebarHeader({ services, inspectorOpen, onCompose, onToggleInspector }: SidebarHeaderProps) {
+  const { me, engine } = services;
+  const status = useSyncStatus(engine);
+  const offline = useViewState(services.offline);
+  return (
+    <>
+      <header className="sidebar-header">
+        <Avatar id={me.id} name={me.name} online={status.online} />
+        <div className="me">
+          <strong data-testid="me">{me.name}</strong>
+          <SyncBadge status={status} forcedOffline={offline.forced} />
+        </div>
+        <button type="button" className="icon-button" title="New conversation" aria-label="New conversation" data-testid="new-conversation" onClick={onCompose}>
+          ✎
+        </button>
+        <button type="button" className={`icon-button${inspectorOpen ? ' active' : ''}`} title="Sync inspector" aria-label="Sync inspector" data-testid="inspector-toggle" onClick={onToggleInspector}>
+          ⚙
+        </button>
+      </header>
+      <label className="offline-switch">
+        <input
+          type="checkbox"
+          role="switch"
+          data-testid="offline-switch"
+          checked={offline.forced}
+          onChange={(e) => { void services.setOffline(e.target.checked); }}
+        />
+        <span className="switch-track" aria-hidden="true"><span className="switch-thumb" /></span>
+        <span>Work offline</span>
+        {status.pendingCount > 0 && <span className="pending-pill" data-testid="pending-count">{status.pendingCount} waiting</span>}
+      </label>
+    </>
   );
 }
