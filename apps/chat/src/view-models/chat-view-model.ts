@@ -73,11 +73,13 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
       return;
     }
     const c = conversation;
+    const members = c.participantIds.filter((id) => id !== me.id).map((id) => personOf(id, users, c));
     cell.update({
       status: 'ready',
       title: conversationTitle(c, me.id, users),
       type: c.type,
-      members: c.participantIds.filter((id) => id !== me.id).map((id) => personOf(id, users, c)),
+      // Unchanged members keep their identity: a new last message alone re-renders nothing.
+      members: samePeople(cell.get().members, members) ? cell.get().members : members,
       messages: older.length === 0 ? live : [...older, ...live],
       hasOlder: !olderExhausted && (older.length > 0 || live.length >= pageSize),
     });
@@ -164,6 +166,13 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
       for (const stop of stops) stop();
     },
   };
+}
+
+function samePeople(a: readonly Person[], b: readonly Person[]): boolean {
+  return a.length === b.length && a.every((p, i) => {
+    const q = b[i];
+    return q !== undefined && p.id === q.id && p.name === q.name && p.isOnline === q.isOnline && p.lastSeen?.getTime() === q.lastSeen?.getTime();
+  });
 }
 
 /** (timestamp, id) order, the repository's. */
