@@ -412,6 +412,7 @@ async function initialAndResume(context: BenchContext, emulator: FirestoreEmulat
 
     const initialSamples: number[] = [];
     const bareSamples: number[] = [];
+    const rssGrowthMb: number[] = [];
     let peakRss = 0;
     const subject = async (i: number): Promise<void> => {
       lastFile = join(dir, `large-erin-${i}.db`);
@@ -426,6 +427,7 @@ async function initialAndResume(context: BenchContext, emulator: FirestoreEmulat
       initialSamples.push(performance.now() - start);
       clearInterval(sampler);
       peakRss = Math.max(peakRss, peak);
+      rssGrowthMb.push(Math.round((peak - rssBefore) / 2 ** 20));
       context.log(`initial sync ${i + 1}: ${initialSamples.at(-1)!.toFixed(0)} ms, RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> peak ${(peak / 2 ** 20).toFixed(0)} MB`);
       await erin.engine.whenIdle();
       await erin.close();
@@ -464,7 +466,7 @@ async function initialAndResume(context: BenchContext, emulator: FirestoreEmulat
       rows.push(toRow({
         name: 'initial-sync-10k', samples: initialSamples, peakRssMb: Number((peakRss / 2 ** 20).toFixed(1)),
         baseline: { name: 'bare SDK: a fresh client, the same 20 ordered onSnapshot listeners until 10,000 docs seen', samples: bareSamples },
-        note: `${INITIAL.iterations} fresh devices (new SQLite file + new Firestore instance), alternated with the baseline, from engine start to ${total} messages in the local store, ${INITIAL.conversations} conversations; peakRssMb: the bench process's RSS sampled every 20 ms during the syncs (highest seen)`,
+        note: `${INITIAL.iterations} fresh devices (new SQLite file + new Firestore instance), alternated with the baseline, from engine start to ${total} messages in the local store, ${INITIAL.conversations} conversations; peakRssMb: the bench process's RSS sampled every 20 ms during the syncs (highest seen; the process also holds the other rows' devices and the baseline clients); RSS growth from start to peak of each sync: ${rssGrowthMb.join(', ')} MB`,
       }));
     }
 
