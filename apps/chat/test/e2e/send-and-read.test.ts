@@ -50,4 +50,26 @@ describe('chat between two users', () => {
       copyFileSync(join(RESULTS_DIR, 'inspector.png'), fileURLToPath(new URL('../../../../docs/chat-demo.png', import.meta.url)));
     }
   }, 90_000);
+
+  it('creates a group from the new-conversation dialog; the members see it with the message unread', async () => {
+    const projectId = await rig.seededProject('e2e-group');
+    const alice = await rig.open(await rig.device(), { projectId, userId: 'alice' });
+    const bob = await rig.open(await rig.device(), { projectId, userId: 'bob' });
+
+    await alice.click('[data-testid=new-conversation]');
+    await alice.check('[data-testid=contact-bob]');
+    await alice.check('[data-testid=contact-carol]');
+    await alice.fill('[data-testid=group-name]', 'Release party');
+    await alice.click('[data-testid=create-conversation]');
+    await alice.waitForSelector('[data-testid=chat-title]:has-text("Release party")');
+    await send(alice, 'Who brings the cake?');
+    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'sent' || s === 'delivered');
+
+    const row = bob.locator('[data-testid=conversation-item]', { hasText: 'Release party' });
+    await eventually(() => row.locator('[data-testid=unread-count]').allTextContents(), (t) => t.join() === '1');
+    expect(await row.locator('[data-testid=conversation-preview]').textContent()).toBe('Alice: Who brings the cake?');
+    expect(await bob.locator('[data-testid=conversation-title]').first().textContent()).toBe('Release party');
+    // Bob's device marks it delivered; Alice sees that without Bob opening the chat.
+    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'delivered');
+  }, 90_000);
 });
