@@ -78,3 +78,19 @@ export async function unsyncedRows(store: LocalStore): Promise<string[]> {
   }
   return out;
 }
+
+/** What differs between two states, by collection and id (for failure messages). */
+export function diffStates(local: ChatState, server: ChatState): string {
+  const out: string[] = [];
+  for (const name of ['conversations', 'messages', 'users'] as const) {
+    const l = new Map(local[name].map((e) => [e.id, e]));
+    const s = new Map(server[name].map((e) => [e.id, e]));
+    for (const [id, e] of s) {
+      const mine = l.get(id);
+      if (mine === undefined) out.push(`${name}/${id}: missing locally`);
+      else if (JSON.stringify(mine) !== JSON.stringify(e)) out.push(`${name}/${id}: local ${JSON.stringify(mine)} != server ${JSON.stringify(e)}`);
+    }
+    for (const id of l.keys()) if (!s.has(id)) out.push(`${name}/${id}: only local`);
+  }
+  return out.join('\n');
+}
