@@ -4,6 +4,7 @@
 // be found this throws (with install instructions) and the run fails: emulator tests never skip.
 import type { TestProject } from 'vitest/node';
 import type * as EmulatorHarness from 'localfire/testing/emulator';
+import { warmUpEmulator } from './emulator-warm-up.js';
 import { CHAT_RULES_PATH } from './paths.js';
 import type {} from './provided-context.js';
 
@@ -14,6 +15,12 @@ const HARNESS_URL = new URL('../packages/localfire/src/testing/emulator/index.ts
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const { startFirestoreEmulator } = (await import(HARNESS_URL)) as typeof EmulatorHarness;
   const emulator = await startFirestoreEmulator({ rulesPath: CHAT_RULES_PATH });
+  try {
+    await warmUpEmulator(emulator.hostAndPort);
+  } catch (e) {
+    await emulator.stop();
+    throw e;
+  }
   project.provide('firestoreEmulatorHost', emulator.hostAndPort);
   return () => emulator.stop();
 }
