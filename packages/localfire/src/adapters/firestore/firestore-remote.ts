@@ -24,15 +24,17 @@
  * with a deadline. An aborted write rejects `aborted`, but the SDK keeps the queued batch and
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
-import type { Firestore } from 'firebase/firestore';
+import type { Firestore, Query } from 'firebase/firestore';
 import { disableNetwork, enableNetwork, terminate } from 'firebase/firestore';
+import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite, Subscription, SubscriptionHandlers, WriteAck } from '../../sync/remote.js';
 import { createConnectionTracker } from './connection-state.js';
 import { mapFirestoreError } from './errors.js';
 import { buildScopeQueries } from './scope-query.js';
-import type { ScopeSubscription } from './scope-subscription.js';
+import type { ScopeSubscription, StallInfo } from './scope-subscription.js';
+import { sdkSnapshotSource } from './snapshot-source.js';
 import { startScopeSubscription } from './scope-subscription.js';
 import { commitWrites } from './write-batch.js';
 
@@ -48,6 +50,16 @@ export interface FirestoreRemoteOptions {
   readonly terminateOnClose?: boolean;
   /** How long a listener must stay on cache before the connection counts as offline. Default 5000 ms. */
   readonly offlineHintMs?: number;
+  /**
+   * Stall watchdog: while the network is enabled, a listener that has not reached a server
+   * snapshot this long after it was opened, or that fell back to cache for this long, gets its
+   * subscription's listeners reopened from the last delivered checkpoint. Default 10 000 ms.
+   */
+  readonly stallTimeoutMs?: number;
+  /** Consecutive failed reopens of a stalled subscription before the network is cycled once. Default 3. */
+  readonly stallReopensBeforeCycle?: number;
+  /** Told of every watchdog action (a reopen, a network cycle), e.g. to log a `stalled` event. Must not throw. */
+  readonly onStall?: (info: StallInfo) => void;
 }
 
 /** The Firestore RemotePort, plus the network switch the engine and the app use. */
@@ -57,6 +69,8 @@ export interface FirestoreRemote extends RemotePort {
    * disabled the connection state is `offline` and writes reject with `offline`.
    */
   setNetworkEnabled(enabled: boolean): Promise<void>;
+  /** Listener hears every stall watchdog action (besides `options.onStall`). */
+  onStall(listener: (info: StallInfo) => void): () => void;
   readonly firestore: Firestore;
 }
 
@@ -65,9 +79,12 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
   const collections = new Map(options.collections.map((def) => [def.name, def]));
   const connection = createConnectionTracker({ offlineHintMs: options.offlineHintMs ?? 5_000 });
   const subscriptions = new Set<ScopeSubscription>();
+  const stallListeners = new Set<(info: StallInfo) => void>();
+  if (options.onStall) stallListeners.add(options.onStall);
   let networkEnabled = true;
   let closed = false;
   let closing: Promise<void> | null = null;
+  let cycling: Promise<void> | null = null;
 
   const closedError = (): LocalfireError => new LocalfireError('closed', 'the Firestore remote is closed');
 
@@ -98,9 +115,16 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     else if (def === undefined) report(new LocalfireError('invalid-query', `unknown collection "${scope.collection}"`));
     else {
       try {
+        let first: Query[] | null = buildScopeQueries(firestore, def, scope, from);
         inner = startScopeSubscription({
           def,
-          queries: buildScopeQueries(firestore, def, scope, from),
+          path: collectionPath(def, scope.parents ?? {}),
+          queries: (checkpoint) => {
+            const queries = first ?? buildScopeQueries(firestore, def, scope, checkpoint);
+            first = null;
+            return queries;
+          },
+          listen: sdkSnapshotSource,
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),
@@ -111,6 +135,13 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             },
           },
           reportReachability: (key, reachable) => connection.reportReachability(key, reachable),
+          stall: {
+            timeoutMs: options.stallTimeoutMs ?? 10_000,
+            reopensBeforeCycle: options.stallReopensBeforeCycle ?? 3,
+            networkEnabled,
+            cycleNetwork,
+            onStall: reportStall,
+          },
         });
         subscriptions.add(inner);
       } catch (e) {
@@ -128,10 +159,39 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     };
   }
 
+  function reportStall(info: StallInfo): void {
+    for (const listener of [...stallListeners]) {
+      try {
+        listener(info);
+      } catch {
+        // a throwing hook must not stop the watchdog
+      }
+    }
+  }
+
+  /**
+   * Restarts the SDK's streams (disableNetwork, then enableNetwork unless the network was
+   * switched off on purpose meanwhile). One cycle at a time; never rejects.
+   */
+  function cycleNetwork(): Promise<void> {
+    cycling ??= (async () => {
+      try {
+        await disableNetwork(firestore);
+        if (networkEnabled && !closed) await enableNetwork(firestore);
+      } catch {
+        // terminated or closed meanwhile: nothing to restart
+      } finally {
+        cycling = null;
+      }
+    })();
+    return cycling;
+  }
+
   async function setNetworkEnabled(enabled: boolean): Promise<void> {
     if (closed) throw closedError();
     networkEnabled = enabled;
     connection.setNetworkEnabled(enabled);
+    for (const s of subscriptions) s.setNetworkEnabled(enabled);
     try {
       await (enabled ? enableNetwork(firestore) : disableNetwork(firestore));
     } catch (e) {
@@ -155,6 +215,12 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     subscribe,
     setNetworkEnabled,
     onConnectionChange: (listener: (state: ConnectionState) => void) => connection.subscribe(listener),
+    onStall(listener) {
+      stallListeners.add(listener);
+      return () => {
+        stallListeners.delete(listener);
+      };
+    },
     get connectionState() {
       return connection.state;
     },

@@ -11,44 +11,110 @@
  *
  * 'added' vs 'modified' is decided at delivery: 'added' the first time this subscription
  * delivers an id (or after it was removed), 'modified' afterwards.
+ *
+ * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
+ * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
+ * and the `delivered` map survive a reopen, so nothing is skipped and a document already
+ * delivered at the same server time is dropped when the new listeners report it again.
  */
-import type { DocumentData, Query, QuerySnapshot } from 'firebase/firestore';
-import { onSnapshot } from 'firebase/firestore';
+import type { DocumentData } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import { compareCheckpoints, decodeRemoteDocument } from '../../sync/codec.js';
 import type { Checkpoint, RemoteChange, SubscriptionHandlers } from '../../sync/remote.js';
 import { mapFirestoreError } from './errors.js';
+import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
+import { createStallWatchdog } from './stall-watchdog.js';
+import type { StallAction } from './stall-watchdog.js';
 import { fromFirestoreData } from './values.js';
 
 type Buffered =
   | { readonly kind: 'doc'; readonly id: string; readonly path: string; readonly raw: DocumentData }
   | { readonly kind: 'removed'; readonly id: string; readonly path: string };
 
-export interface ScopeSubscriptionOptions {
+/** What the watchdog reports about a stalled subscription (see `FirestoreRemoteOptions.onStall`). */
+export interface StallInfo {
+  readonly collection: string;
+  /** The scope's collection path, when known (e.g. `lists/l1/todos`). */
+  readonly path?: string;
+  /** Reopens of this stall episode so far (for 'cycle-network': the reopens that failed). */
+  readonly attempts: number;
+  readonly action: StallAction;
+}
+
+export interface StallOptions {
+  /** A listener behind the server for this long counts as stalled. */
+  readonly timeoutMs: number;
+  /** Consecutive failed reopens before the network is cycled. */
+  readonly reopensBeforeCycle: number;
+  /** Whether the network is enabled now (`setNetworkEnabled` tells the changes). */
+  readonly networkEnabled: boolean;
+  /** Cycles the remote's network (disable, then enable); never rejects. */
+  readonly cycleNetwork: () => Promise<void>;
+  readonly onStall?: (info: StallInfo) => void;
+  /** [0, 1), for the reopen backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Backoff before reopen n: min(maxMs, baseMs * 2^(n-1)) scaled by [0.5, 1). Default 1 s, 10 s. */
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+}
+
+export interface ScopeSubscriptionOptions<Q> {
   readonly def: CollectionDef;
-  readonly queries: readonly Query[];
+  /** The scope's collection path, for stall reports. */
+  readonly path?: string;
+  /** The queries that together cover the scope after a checkpoint (called again on each reopen). */
+  readonly queries: (from: Checkpoint | null) => readonly Q[];
+  /** Opens one listener (the SDK's `onSnapshot` in production: `sdkSnapshotSource`). */
+  readonly listen: SnapshotSource<Q>;
   readonly from: Checkpoint | null;
   readonly handlers: SubscriptionHandlers;
   /** Connection hint per listener (keyed by an object): after its first server snapshot, whether the latest came from the server. Called with true on close. */
   readonly reportReachability: (listenerKey: object, reachable: boolean) => void;
+  readonly stall: StallOptions;
 }
 
 export interface ScopeSubscription {
+  /** Stops the listeners and every timer. Idempotent. */
   close(): void;
+  /** The network was switched on purpose: the watchdog is silent while it is off. */
+  setNetworkEnabled(enabled: boolean): void;
 }
 
-export function startScopeSubscription(options: ScopeSubscriptionOptions): ScopeSubscription {
-  const { def, queries, handlers, reportReachability } = options;
-  const keys = queries.map(() => ({}));
+interface Listener {
+  readonly key: object;
+  fromCache: boolean;
+  unsubscribe: () => void;
+}
+
+export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>): ScopeSubscription {
+  const { def, handlers, reportReachability, stall } = options;
+  const keys: object[] = [];
+  const wasCurrent = new Set<object>();
   const buffer = new Map<string, Buffered>();
-  const fromCache = queries.map(() => true);
-  const wasCurrent = queries.map(() => false);
   const delivered = new Map<string, number>();
+  let listeners: Listener[] = [];
+  /** The checkpoint of the last batch handed to delivery: reopens resume from it. */
   let checkpoint = options.from;
   let closed = false;
   let flushScheduled = false;
   let chain: Promise<void> = Promise.resolve();
+
+  const watchdog = createStallWatchdog({
+    stallTimeoutMs: stall.timeoutMs,
+    reopensBeforeCycle: stall.reopensBeforeCycle,
+    backoff: stall.backoff ?? { baseMs: 1_000, maxMs: 10_000 },
+    random: stall.random ?? Math.random,
+    reopen: () => open(),
+    cycleNetwork: stall.cycleNetwork,
+    report: (action, attempts) => {
+      try {
+        stall.onStall?.({ collection: def.name, ...(options.path === undefined ? {} : { path: options.path }), attempts, action });
+      } catch {
+        // a throwing hook must not stop the watchdog
+      }
+    },
+  });
+  if (!stall.networkEnabled) watchdog.pause();
 
   const fail = (error: LocalfireError): void => {
     if (closed) return;
@@ -81,7 +147,7 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
 
   const flush = (): void => {
     flushScheduled = false;
-    if (closed || fromCache.some(Boolean) || buffer.size === 0) return;
+    if (closed || listeners.some((l) => l.fromCache) || buffer.size === 0) return;
     const entries = [...buffer.values()];
     buffer.clear();
     const converted = entries.flatMap((e) => {
@@ -100,8 +166,8 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
       .catch((e: unknown) => fail(mapFirestoreError(e, 'onChanges')));
   };
 
-  const onNext = (index: number, snap: QuerySnapshot): void => {
-    if (closed) return;
+  const onNext = (listener: Listener, snap: SnapshotLike): void => {
+    if (closed || !listeners.includes(listener)) return;
     try {
       for (const change of snap.docChanges({ includeMetadataChanges: true })) {
         const { id, ref } = change.doc;
@@ -109,9 +175,14 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
         else if (change.doc.metadata.hasPendingWrites) buffer.delete(id);
         else buffer.set(id, { kind: 'doc', id, path: ref.path, raw: change.doc.data() });
       }
-      fromCache[index] = snap.metadata.fromCache;
-      if (!snap.metadata.fromCache) wasCurrent[index] = true;
-      if (wasCurrent[index]) reportReachability(keys[index] ?? keys, !snap.metadata.fromCache);
+      const { key } = listener;
+      listener.fromCache = snap.metadata.fromCache;
+      if (listener.fromCache) watchdog.behind(key);
+      else {
+        wasCurrent.add(key);
+        watchdog.current(key);
+      }
+      if (wasCurrent.has(key)) reportReachability(key, !listener.fromCache);
       if (!flushScheduled) {
         flushScheduled = true;
         queueMicrotask(flush);
@@ -121,20 +192,54 @@ export function startScopeSubscription(options: ScopeSubscriptionOptions): Scope
     }
   };
 
-  const unsubscribes = queries.map((q, index) =>
-    onSnapshot(q, { includeMetadataChanges: true }, {
-      next: (snap) => onNext(index, snap),
-      error: (e) => fail(mapFirestoreError(e, `subscription to ${def.name}`)),
-    }),
-  );
+  /**
+   * (Re)opens every listener after the last delivered checkpoint. The first open throws what
+   * the queries or the SDK throw (the caller reports it); a reopen fails the subscription.
+   */
+  function open(first = false): void {
+    if (closed) return;
+    for (const listener of listeners) listener.unsubscribe();
+    listeners = [];
+    try {
+      const queries = options.queries(checkpoint);
+      for (const key of keys.slice(queries.length)) watchdog.current(key);
+      const next = queries.map((query, index): { query: Q; listener: Listener } => ({ query, listener: { key: (keys[index] ??= {}), fromCache: true, unsubscribe: () => undefined } }));
+      listeners = next.map((n) => n.listener);
+      for (const { query, listener } of next) {
+        watchdog.behind(listener.key);
+        listener.unsubscribe = options.listen(
+          query,
+          (snap) => onNext(listener, snap),
+          (e) => {
+            if (listeners.includes(listener)) fail(mapFirestoreError(e, `subscription to ${def.name}`));
+          },
+        );
+      }
+    } catch (e) {
+      if (first) {
+        close();
+        throw e;
+      }
+      fail(mapFirestoreError(e, `subscription to ${def.name}`));
+    }
+  }
 
   function close(): void {
     if (closed) return;
     closed = true;
+    watchdog.stop();
     buffer.clear();
     for (const key of keys) reportReachability(key, true);
-    for (const unsubscribe of unsubscribes) unsubscribe();
+    for (const listener of listeners) listener.unsubscribe();
+    listeners = [];
   }
 
-  return { close };
+  open(true);
+  return {
+    close,
+    setNetworkEnabled(enabled) {
+      if (enabled) watchdog.resume();
+      else watchdog.pause();
+    },
+  };
 }

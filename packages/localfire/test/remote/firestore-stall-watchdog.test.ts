@@ -1,0 +1,258 @@
+// The Firestore scope subscription's stall watchdog, driven by scripted snapshots and fake timers.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { microsToTimestamp } from '../../src/adapters/firestore/index.js';
+import type { StallInfo } from '../../src/adapters/firestore/index.js';
+import { startScopeSubscription } from '../../src/adapters/firestore/scope-subscription.js';
+import type { ScopeSubscription } from '../../src/adapters/firestore/scope-subscription.js';
+import type { SnapshotChangeLike, SnapshotLike, SnapshotSource } from '../../src/adapters/firestore/snapshot-source.js';
+import type { Checkpoint, LocalfireError, RemoteChange } from '../../src/index.js';
+import { lists } from '../fixtures/todo.js';
+
+const TIMEOUT = 10_000;
+// random() = 0: the backoff before reopen n is exactly half of 1 s * 2^(n-1).
+const backoffBefore = (attempt: number) => 500 * 2 ** (attempt - 1);
+
+interface FakeQuery {
+  readonly chunk: number;
+  readonly from: Checkpoint | null;
+}
+
+interface FakeListener {
+  readonly query: FakeQuery;
+  readonly emit: (fromCache: boolean, changes?: readonly SnapshotChangeLike[]) => void;
+  readonly fail: (error: unknown) => void;
+  closed: boolean;
+}
+
+function fakeSource() {
+  const opened: FakeListener[] = [];
+  const listen: SnapshotSource<FakeQuery> = (query, onNext, onError) => {
+    const listener: FakeListener = {
+      query,
+      emit: (fromCache, changes = []) => {
+        const snapshot: SnapshotLike = { metadata: { fromCache }, docChanges: () => changes };
+        onNext(snapshot);
+      },
+      fail: onError,
+      closed: false,
+    };
+    opened.push(listener);
+    return () => {
+      listener.closed = true;
+    };
+  };
+  const open = () => opened.filter((l) => !l.closed);
+  return { listen, opened, open };
+}
+
+const listDoc = (id: string, micros: number): SnapshotChangeLike => ({
+  type: 'added',
+  doc: {
+    id,
+    ref: { path: `lists/${id}` },
+    metadata: { hasPendingWrites: false },
+    data: () => ({ name: `list ${id}`, ownerId: 'alice', updatedAt: microsToTimestamp(micros) }),
+  },
+});
+
+function deferred() {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void> } = {}) {
+  const source = fakeSource();
+  const stalls: StallInfo[] = [];
+  const delivered: { changes: RemoteChange[]; checkpoint: Checkpoint | null }[] = [];
+  const errors: LocalfireError[] = [];
+  const cycleNetwork = vi.fn(opts.cycle ?? (() => Promise.resolve()));
+  const subscription: ScopeSubscription = startScopeSubscription<FakeQuery>({
+    def: lists,
+    path: 'lists',
+    queries: (from) => Array.from({ length: opts.chunks ?? 1 }, (_, chunk) => ({ chunk, from })),
+    listen: source.listen,
+    from: opts.from ?? null,
+    handlers: {
+      onChanges: (changes, checkpoint) => {
+        delivered.push({ changes: [...changes], checkpoint });
+      },
+      onError: (e) => errors.push(e),
+    },
+    reportReachability: () => undefined,
+    stall: {
+      timeoutMs: TIMEOUT,
+      reopensBeforeCycle: 3,
+      networkEnabled: opts.networkEnabled ?? true,
+      cycleNetwork,
+      onStall: (info) => stalls.push(info),
+      random: () => 0,
+    },
+  });
+  const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
+  return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
+}
+
+describe('Firestore stall watchdog', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('reopens a listener that never reaches a server snapshot, after the timeout and a backoff', async () => {
+    const { source, stalls, subscription } = start();
+    source.open()[0]!.emit(true);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1) - 1);
+    expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(source.opened).toHaveLength(2);
+    expect(source.opened[0]!.closed).toBe(true);
+    expect(source.open()).toHaveLength(1);
+    expect(stalls).toEqual([{ collection: 'lists', path: 'lists', attempts: 1, action: 'reopen' }]);
+    subscription.close();
+  });
+
+  it('never acts on a listener that goes current in time', async () => {
+    const { source, stalls, delivered, subscription } = start();
+    await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
+    source.open()[0]!.emit(false, [listDoc('a', 100)]);
+    await vi.advanceTimersByTimeAsync(10 * TIMEOUT);
+    expect(stalls).toEqual([]);
+    expect(source.opened).toHaveLength(1);
+    expect(delivered).toHaveLength(1);
+    subscription.close();
+  });
+
+  it('reopens a listener that fell back to cache from the last delivered checkpoint, delivering nothing twice', async () => {
+    const { source, stalls, delivered, deliveredIds, subscription } = start({ from: { serverTime: 50, id: 'z' } });
+    const first = source.open()[0]!;
+    expect(first.query.from).toEqual({ serverTime: 50, id: 'z' });
+    first.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+
+    first.emit(true);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    expect(stalls.map((s) => s.action)).toEqual(['reopen']);
+    const second = source.open()[0]!;
+    expect(second).not.toBe(first);
+    expect(second.query.from).toEqual({ serverTime: 200, id: 'b' });
+
+    // The new listener reports b again (same server time), a newer a, and a new c.
+    second.emit(true, [listDoc('b', 200)]);
+    second.emit(false, [listDoc('b', 200), listDoc('a', 300), listDoc('c', 400)]);
+    first.emit(false, [listDoc('x', 500)]); // a closed listener is not heard
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'modified:a', 'added:c']);
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'c' });
+    subscription.close();
+  });
+
+  it('reopens every chunk when one stalls and delivers once all are current', async () => {
+    const { source, deliveredIds, subscription } = start({ chunks: 2 });
+    const [a, b] = source.open();
+    a!.emit(false, [listDoc('a', 100)]);
+    b!.emit(true, [listDoc('b', 200)]);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    expect(deliveredIds()).toEqual([]);
+    const reopened = source.open();
+    expect(reopened.map((l) => l.query.chunk)).toEqual([0, 1]);
+    expect(source.opened).toHaveLength(4);
+    reopened[0]!.emit(false, [listDoc('a', 100)]);
+    reopened[1]!.emit(false, [listDoc('b', 200)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+    subscription.close();
+  });
+
+  it('cycles the network once after 3 failed reopens, then starts over', async () => {
+    const cycle = deferred();
+    const { source, stalls, cycleNetwork, subscription } = start({ cycle: () => cycle.promise });
+    for (const attempt of [1, 2, 3]) {
+      await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(attempt));
+      expect(source.opened).toHaveLength(attempt + 1);
+    }
+    expect(cycleNetwork).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(TIMEOUT);
+    expect(cycleNetwork).toHaveBeenCalledTimes(1);
+    expect(stalls.map((s) => [s.action, s.attempts])).toEqual([['reopen', 1], ['reopen', 2], ['reopen', 3], ['cycle-network', 3]]);
+
+    await vi.advanceTimersByTimeAsync(10 * TIMEOUT); // nothing while the cycle runs
+    expect(cycleNetwork).toHaveBeenCalledTimes(1);
+    expect(source.opened).toHaveLength(4);
+
+    cycle.resolve();
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    expect(stalls.at(-1)).toMatchObject({ action: 'reopen', attempts: 1 });
+    expect(source.opened).toHaveLength(5);
+    subscription.close();
+  });
+
+  it('a reopen that goes current ends the episode: the next stall starts again at attempt 1', async () => {
+    const { source, stalls, subscription } = start();
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(2));
+    source.open()[0]!.emit(false);
+    source.open()[0]!.emit(true);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    expect(stalls.map((s) => s.attempts)).toEqual([1, 2, 1]);
+    subscription.close();
+  });
+
+  it('stays silent while the network is disabled on purpose, and gives a fresh timeout when it is back', async () => {
+    const { source, stalls, cycleNetwork, subscription } = start({ networkEnabled: false });
+    await vi.advanceTimersByTimeAsync(100 * TIMEOUT);
+    expect(vi.getTimerCount()).toBe(0);
+    subscription.setNetworkEnabled(true);
+    await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
+    subscription.setNetworkEnabled(false);
+    await vi.advanceTimersByTimeAsync(100 * TIMEOUT);
+    subscription.setNetworkEnabled(true);
+    await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
+    expect(stalls).toEqual([]);
+    expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    subscription.setNetworkEnabled(false); // during the backoff: the reopen is called off
+    await vi.advanceTimersByTimeAsync(100 * TIMEOUT);
+    expect(stalls).toEqual([]);
+    expect(cycleNetwork).not.toHaveBeenCalled();
+    expect(source.opened).toHaveLength(1);
+    subscription.close();
+  });
+
+  it('close() leaves no timers and no listeners, whatever the watchdog was doing', async () => {
+    const waiting = start({ chunks: 2 });
+    expect(vi.getTimerCount()).toBe(2);
+    waiting.subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(waiting.source.open()).toEqual([]);
+
+    const backingOff = start();
+    await vi.advanceTimersByTimeAsync(TIMEOUT);
+    expect(vi.getTimerCount()).toBe(1);
+    backingOff.subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+
+    const cycle = deferred();
+    const cycling = start({ cycle: () => cycle.promise });
+    for (const attempt of [1, 2, 3]) await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(attempt));
+    await vi.advanceTimersByTimeAsync(TIMEOUT);
+    expect(cycling.cycleNetwork).toHaveBeenCalledTimes(1);
+    cycling.subscription.close();
+    cycle.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(cycling.source.open()).toEqual([]);
+  });
+
+  it('a reopened listener that errors fails the subscription and stops the watchdog', async () => {
+    const { source, errors, subscription } = start();
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    source.opened[0]!.fail(Object.assign(new Error('late'), { code: 'unavailable' })); // the closed one: ignored
+    expect(errors).toEqual([]);
+    source.open()[0]!.fail(Object.assign(new Error('denied'), { code: 'permission-denied' }));
+    expect(errors.map((e) => e.kind)).toEqual(['permission-denied']);
+    expect(vi.getTimerCount()).toBe(0);
+    subscription.close();
+  });
+});
