@@ -41,7 +41,7 @@ interface PageGlobals {
     readSdk(): Promise<number>;
   };
   /** {@link SEND_PROBE} */
-  readonly __sendProbe: (text: string) => Promise<number>;
+  readonly __sendProbe: (text: string) => Promise<SendSample>;
 }
 
 const APP_ROOT = fileURLToPath(new URL('../apps/chat/', import.meta.url));
@@ -50,9 +50,36 @@ const READ_COUNT = 1000;
 const SEND_GAP_MS = 250;
 
 /**
+ * Injected before the app loads: records every driver request posted to a Worker and every
+ * response heard back (main-thread times), while `__lfTrace.on` is set. The send probe reads
+ * it to split a send into stages. Plain JS: it runs in the page as is.
+ */
+const WORKER_TRACE = `
+(() => {
+  const trace = { on: false, events: [] };
+  window.__lfTrace = trace;
+  const Native = window.Worker;
+  window.Worker = class extends Native {
+    constructor(url, options) {
+      super(url, options);
+      this.addEventListener('message', (e) => {
+        if (trace.on) trace.events.push({ t: performance.now(), k: 'res', id: e.data && e.data.id });
+      });
+    }
+    postMessage(message, ...rest) {
+      if (trace.on && message) {
+        trace.events.push({ t: performance.now(), k: 'req', id: message.id, op: message.op, sql: message.sql || (message.ops ? message.ops.map((o) => o.sql).join(' | ') : '') });
+      }
+      return super.postMessage(message, ...rest);
+    }
+  };
+})();
+`;
+
+/**
  * Injected into the app's page: `__sendProbe(text)` types `text` into the composer, then
- * times from the click on send to the text in the DOM (seen by a MutationObserver). Plain JS:
- * it runs in the page as is.
+ * times from the click on send to the text in the DOM (seen by a MutationObserver), with the
+ * driver round trips in between (from {@link WORKER_TRACE}). Plain JS: it runs in the page as is.
  */
 const SEND_PROBE = `
 window.__sendProbe = async (text) => {
@@ -64,22 +91,74 @@ window.__sendProbe = async (text) => {
   input.dispatchEvent(new Event('input', { bubbles: true }));
   await new Promise((r) => setTimeout(r, 0));
   if (button.disabled) throw new Error('the send button is still disabled');
+  const trace = window.__lfTrace;
   return new Promise((resolve) => {
     let start = 0;
     const observer = new MutationObserver(() => {
       for (const el of list.querySelectorAll('[data-testid=message-text]')) {
         if (el.textContent !== text) continue;
+        const visible = performance.now();
         observer.disconnect();
-        resolve(performance.now() - start);
+        const events = trace ? trace.events.map((e) => ({ ...e, t: e.t - start })) : [];
+        if (trace) { trace.on = false; trace.events = []; }
+        resolve({ total: visible - start, events });
         return;
       }
     });
     observer.observe(list, { childList: true, subtree: true, characterData: true });
+    if (trace) { trace.events = []; trace.on = true; }
     start = performance.now();
     button.click();
   });
 };
 `;
+
+/** One send, as the probe reports it: the total, and the driver round trips (ms after the click). */
+interface SendSample {
+  readonly total: number;
+  readonly events: readonly { readonly t: number; readonly k: 'req' | 'res'; readonly id: number; readonly op?: string; readonly sql?: string }[];
+}
+
+/**
+ * Stage times of one send: `click->begin` (event, React, view model, waiting for the store's
+ * mutex), each round trip of the write transaction by its SQL, `commit->visible` (live query
+ * notification, React render to the DOM), and `other` for round trips of other work in the window.
+ */
+function stagesOf(sample: SendSample): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (k: string, v: number): void => {
+    out.set(k, (out.get(k) ?? 0) + v);
+  };
+  const responses = new Map<number, number>();
+  for (const e of sample.events) if (e.k === 'res') responses.set(e.id, e.t);
+  const requests = sample.events.filter((e) => e.k === 'req');
+  const begin = requests.findIndex((e) => e.sql?.startsWith('BEGIN') === true);
+  const commit = requests.findIndex((e, i) => i > begin && (e.sql === 'COMMIT' || e.sql?.endsWith('COMMIT') === true));
+  if (begin === -1 || commit === -1) {
+    add('untraced', sample.total);
+    return out;
+  }
+  add('click->begin', requests[begin]!.t);
+  add('requests before begin', begin);
+  for (let i = begin; i <= commit; i++) {
+    const r = requests[i]!;
+    const done = responses.get(r.id) ?? sample.total;
+    const label = (r.sql ?? r.op ?? '?').replace(/\s+/g, ' ').slice(0, 48);
+    add(`rt ${label}`, done - r.t);
+    const next = i < commit ? requests[i + 1]!.t : done;
+    add('gaps', next - done);
+  }
+  add('commit->visible', sample.total - (responses.get(requests[commit]!.id) ?? sample.total));
+  add('requests after commit, before visible', requests.slice(commit + 1).filter((e) => e.t < sample.total).length);
+  return out;
+}
+
+/** Median of each stage over the samples, for the row's note. */
+function stageNote(samples: readonly SendSample[]): string {
+  const all = new Map<string, number[]>();
+  for (const s of samples) for (const [k, v] of stagesOf(s)) (all.get(k) ?? all.set(k, []).get(k)!).push(v);
+  return [...all].map(([k, v]) => `${k} ${percentile(v, 50).toFixed(2)}${v.length < samples.length ? ` (${v.length}x)` : ''}`).join('; ');
+}
 
 export const browserBench: BenchModule = {
   name: 'browser',
@@ -167,21 +246,28 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, br
     url.searchParams.set('project', projectId);
     url.searchParams.set('emulator', hostAndPort);
     url.hash = `c=${directConversationId('alice', 'bob')}`;
+    await page.addInitScript({ content: WORKER_TRACE });
+    page.on('pageerror', (e) => log(`page error: ${e.message}`));
     await page.goto(url.toString());
     await page.waitForSelector('[data-testid=message]', { timeout: 60_000 });
     await page.addScriptTag({ content: SEND_PROBE });
     await page.waitForFunction(() => '__sendProbe' in globalThis);
     log('measuring');
     let n = 0;
+    const traced: SendSample[] = [];
     // A person's pace, not a burst: the previous send's push and acknowledgement settle in between.
     const samples = await measure(async () => {
       await page.waitForTimeout(SEND_GAP_MS);
-      return page.evaluate((text) => (globalThis as unknown as PageGlobals).__sendProbe(text), `bench message ${++n}`);
+      const sample = await page.evaluate((text) => (globalThis as unknown as PageGlobals).__sendProbe(text), `bench message ${++n}`);
+      traced.push(sample);
+      return sample.total;
     }, { warmup: 10, iterations: 100 });
+    const stages = stageNote(traced.slice(-samples.length));
+    log(`stage medians (ms): ${stages}`);
     return toRow({
       name: 'browser-send-visible',
       samples,
-      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium`,
+      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium; stage medians (ms, main-thread times of the driver's worker round trips): ${stages}`,
     });
   } finally {
     await context.close();

@@ -11,18 +11,29 @@ interface SahPoolOptions {
 /** Handles one request; the worker entry answers with what this returns. */
 export type RequestHandler = (request: WorkerRequest) => Promise<WorkerResponse>;
 
+export interface RequestHandlerOptions {
+  /**
+   * Runs after each request, before its response exists: the worker writes out what the
+   * write coalescer gathered (write-coalescing.ts), so an answered COMMIT is in the file.
+   * If it throws, that request fails and the connection refuses every later request
+   * (SQLite's view of the file may be ahead of the file; reopening recovers from the file).
+   */
+  readonly afterEach?: () => void;
+}
+
 /**
  * The worker side of the browser driver: one `opfs-sahpool` database per worker, prepared
  * statements cached by SQL text, rows returned column-wise with integers as numbers.
  * Requests are handled strictly one after another, in arrival order.
  */
-export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, sleep = defaultSleep): RequestHandler {
+export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, sleep = defaultSleep, options: RequestHandlerOptions = {}): RequestHandler {
   let sqlite3: Sqlite3Static | undefined;
   let pool: SAHPoolUtil | undefined;
   let db: Database | undefined;
   let fileName = '';
   let closed = false;
   const statements = new Map<string, PreparedStatement>();
+  let broken: Error | undefined;
 
   const open = async (config: OpenConfig): Promise<OpenResult> => {
     if (db !== undefined) throw new Error('the database is already open');
@@ -42,6 +53,7 @@ export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, s
   };
 
   const database = (): Database => {
+    if (broken !== undefined) throw broken;
     if (db === undefined || closed) throw Object.assign(new Error('the SQLite connection is closed'), { closed: true });
     return db;
   };
@@ -123,10 +135,29 @@ export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, s
     }
   };
 
+  /** `handle`, then the after-each hook: its failure fails the request and breaks the connection. */
+  const handleAndSettle = async (request: WorkerRequest): Promise<unknown> => {
+    let result: unknown;
+    let failure: { error: unknown } | undefined;
+    try {
+      result = await handle(request);
+    } catch (e) {
+      failure = { error: e };
+    }
+    try {
+      options.afterEach?.();
+    } catch (e) {
+      broken ??= new Error(`writing to OPFS failed; the connection must be reopened: ${e instanceof Error ? e.message : String(e)}`);
+      throw broken;
+    }
+    if (failure !== undefined) throw failure.error;
+    return result;
+  };
+
   let queue: Promise<unknown> = Promise.resolve();
   return (request) => {
     const response = queue.then(
-      () => handle(request).then(
+      () => handleAndSettle(request).then(
         (result): WorkerResponse => ({ id: request.id, ok: true, result }),
         (e: unknown): WorkerResponse => ({ id: request.id, ok: false, error: flatten(e, sqlite3) }),
       ),

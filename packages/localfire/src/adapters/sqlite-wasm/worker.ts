@@ -2,6 +2,8 @@
 import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
 import type { WorkerRequest, WorkerResponse } from './protocol.js';
 import { createRequestHandler } from './worker-handler.js';
+import { coalesceWrites } from './write-coalescing.js';
+import type { SyncHandleLike } from './write-coalescing.js';
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<WorkerRequest>) => void) | null;
@@ -12,7 +14,11 @@ const scope = globalThis as unknown as WorkerScope;
 // Failed statements are reported to the caller as errors; SQLite's own console chatter is noise.
 const quiet = (): void => undefined;
 (globalThis as { sqlite3ApiConfig?: unknown }).sqlite3ApiConfig = { warn: quiet, log: quiet, debug: quiet };
-const handle = createRequestHandler(() => sqlite3InitModule());
+// One write() per statement instead of two per WAL page (see write-coalescing.ts); flushed
+// before every answer, so what the driver acknowledges is in the file.
+const handles = (globalThis as { FileSystemSyncAccessHandle?: { prototype: SyncHandleLike } }).FileSystemSyncAccessHandle;
+const coalescer = handles === undefined ? undefined : coalesceWrites(handles.prototype);
+const handle = createRequestHandler(() => sqlite3InitModule(), undefined, coalescer === undefined ? {} : { afterEach: () => coalescer.flushAll() });
 
 scope.onmessage = (event) => {
   void handle(event.data).then((response) => scope.postMessage(response));
