@@ -171,13 +171,14 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
 
   /**
    * Restarts the SDK's streams (disableNetwork, then enableNetwork unless the network was
-   * switched off on purpose meanwhile). One cycle at a time; never rejects.
+   * switched off on purpose meanwhile; also after close(), so an app-owned instance is left
+   * as it was). One cycle at a time; never rejects.
    */
   function cycleNetwork(): Promise<void> {
     cycling ??= (async () => {
       try {
         await disableNetwork(firestore);
-        if (networkEnabled && !closed) await enableNetwork(firestore);
+        if (networkEnabled) await enableNetwork(firestore);
       } catch {
         // terminated or closed meanwhile: nothing to restart
       } finally {

@@ -64,7 +64,11 @@ export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdo
 
   const arm = (key: object): void => {
     if (idle() || behind.get(key) != null) return;
-    behind.set(key, setTimeout(stalled, options.stallTimeoutMs));
+    const fire = (): void => {
+      if (behind.has(key)) behind.set(key, null);
+      stalled();
+    };
+    behind.set(key, setTimeout(fire, options.stallTimeoutMs));
   };
 
   const armAll = (): void => {
