@@ -98,6 +98,7 @@ function describe(entry: SyncLogEntry): string {
     case 'offline': return '';
     case 'subscription-opened': return `${entry.scope}${entry.resumed ? ' (resumed)' : ''}`;
     case 'subscription-closed': return entry.scope;
+    case 'stalled': return `${entry.path ?? entry.collection}: ${entry.action} #${entry.attempts}`;
     case 'subscription-failed': return `${entry.scope}: ${entry.error.kind}`;
   }
 }

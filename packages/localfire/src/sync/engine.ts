@@ -125,6 +125,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       inFlight,
     });
     const disposers: (() => void)[] = [];
+    if (remote.onStall) disposers.push(remote.onStall((stall) => log.emit({ type: 'stalled', ...stall })));
     disposers.push(
       store.sync.onOutboxChange(() => {
         push.kick();

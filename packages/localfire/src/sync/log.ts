@@ -3,6 +3,7 @@
  * inspector reads. Events carry the local clock's time (`at`, ms).
  */
 import type { ErrorKind } from '../errors.js';
+import type { RemoteStall } from './remote.js';
 import type { ConflictResolution } from './resolve.js';
 import type { MergePolicy } from '../schema/fields.js';
 
@@ -29,6 +30,7 @@ export type SyncEvent =
   | { readonly type: 'offline' }
   | { readonly type: 'subscription-opened'; readonly scope: string; readonly resumed: boolean }
   | { readonly type: 'subscription-closed'; readonly scope: string }
+  | ({ readonly type: 'stalled' } & RemoteStall)
   | { readonly type: 'subscription-failed'; readonly scope: string; readonly error: LoggedError; readonly retryInMs: number | null };
 
 export type SyncEventType = SyncEvent['type'];

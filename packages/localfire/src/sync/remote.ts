@@ -85,6 +85,16 @@ export interface Subscription {
 
 export type ConnectionState = 'online' | 'offline';
 
+/** What a remote's stall watchdog did about a subscription stuck behind the server. */
+export interface RemoteStall {
+  readonly collection: string;
+  /** The scope's collection path, when known. */
+  readonly path?: string;
+  /** Reopens in this stall episode so far. */
+  readonly attempts: number;
+  readonly action: 'reopen' | 'cycle-network';
+}
+
 export interface RemotePort {
   /**
    * Commits up to 500 writes atomically. Resolves with one ack per write, in order.
@@ -107,6 +117,8 @@ export interface RemotePort {
    * resume from where they were. Firestore: `disableNetwork` / `enableNetwork`.
    */
   setNetworkEnabled?(enabled: boolean): Promise<void>;
+  /** Optional: hears each action of the remote's stall watchdog (the engine logs it as `stalled`). */
+  onStall?(listener: (stall: RemoteStall) => void): () => void;
   /** Releases every connection. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalfireError } from '../../src/index.js';
-import type { Checkpoint, LocalStore, RemotePort, SyncStore } from '../../src/index.js';
+import type { Checkpoint, LocalStore, RemotePort, RemoteStall, SyncStore } from '../../src/index.js';
 import { checkpointMetaKey, scopeKey } from '../../src/sync/scope-key.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
@@ -212,5 +212,23 @@ describe('sync engine over the in-memory remote', () => {
     await other.write([{ mutationId: 'm', collection: 'lists', id: 'l3', path: 'lists/l3', op: 'set', fields: { name: { op: 'set', value: 'three' }, ownerId: { op: 'set', value: 'u1' } } }]);
     await until(async () => (await a.store.repo(lists).read('l3')) !== undefined, 'the resubscribed stream delivers');
     await other.close();
+  });
+  it("logs the remote's stall-watchdog actions as 'stalled' events, and stops listening when stopped", async () => {
+    const backend = newBackend();
+    const stallListeners = new Set<(stall: RemoteStall) => void>();
+    const base = backend.connect({ userId: 'u1' });
+    const remote = Object.assign(Object.create(base) as typeof base, {
+      onStall: (listener: (stall: RemoteStall) => void) => {
+        stallListeners.add(listener);
+        return () => stallListeners.delete(listener);
+      },
+    });
+    const a = await device(backend, { remote });
+    for (const l of stallListeners) l({ collection: 'todos', path: 'lists/l1/todos', attempts: 3, action: 'cycle-network' });
+    expect(a.engine.log.entries().filter((e) => e.type === 'stalled')).toMatchObject([
+      { type: 'stalled', collection: 'todos', path: 'lists/l1/todos', attempts: 3, action: 'cycle-network' },
+    ]);
+    await a.engine.stop();
+    expect(stallListeners.size).toBe(0);
   });
 });
