@@ -16,22 +16,11 @@ import { tempDir } from '../helpers.js';
 import { drained, openDevice, profile, until, warmUpEmulator } from './devices.js';
 import type { ChatDevice } from './devices.js';
 import { diffStates, inScope, readLocal, readServer, unsyncedRows } from './server-state.js';
+import { prng } from '../../../../test-support/prng.js';
 
 const SEED = process.env['SOAK_SEED'] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env['SOAK_SEED']);
 const OPS_PER_DEVICE = Number(process.env['SOAK_OPS'] ?? 40);
 const USERS = ['alice', 'bob', 'carol'] as const;
-
-/** mulberry32: a small, well-mixed seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('randomized soak over the Firestore emulator', { timeout: 120_000 }, () => {
   let project: TestProject;

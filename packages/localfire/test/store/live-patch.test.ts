@@ -3,17 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Query, Stored } from '../../src/index.js';
 import { todos, type Todo } from '../fixtures/todo.js';
 import { openStore, settle, todoInput, type TestStore } from './helpers.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../../../test-support/prng.js';
 
 const QUERIES: Query<Todo>[] = [
   {},

@@ -9,20 +9,9 @@ import { isLocalfireError } from '../../src/index.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { list, liveRows, newBackend, openDevice, serverRows, todo, until } from './helpers.js';
 import type { Device } from './helpers.js';
+import { prng } from '../../../../test-support/prng.js';
 
 const OPS_PER_DEVICE = Number(process.env['SOAK_OPS'] ?? 600);
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('soak', () => {
   const open: Device[] = [];
