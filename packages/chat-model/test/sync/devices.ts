@@ -14,6 +14,7 @@ import { createNodeSqliteDriver } from 'localfire/node';
 import { closeTestFirestore, connectTestFirestore, createTestProject } from '../../../../test-support/firestore.js';
 import { chatCollections, createChatRepositories, createChatSync } from '../../src/index.js';
 import type { ChatRepositories } from '../../src/index.js';
+import { until as waitUntil } from '../../../../test-support/until.js';
 
 // Denied listeners and writes are asserted where they matter; the SDK would log each one.
 setLogLevel('silent');
@@ -123,13 +124,8 @@ export function describeDevices(lastEntries = 15): string {
 }
 
 /** Polls `condition` until it holds; fails after `timeoutMs` (default 15 s) naming `what`. */
-export async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${describeDevices()}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> =>
+  waitUntil(condition, what, { timeoutMs, describe: describeDevices });
 
 /** Waits until the device's outbox is empty (nothing pending, nothing failed) and no work is in flight. */
 export async function drained(device: ChatDevice, timeoutMs?: number): Promise<void> {

@@ -9,15 +9,9 @@ import { createTestProject } from '../../../../test-support/firestore.js';
 import type { TestProject } from '../../../../test-support/firestore.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { rulesDenying } from './firestore-test-backend.js';
+import { until as waitUntil } from '../../../../test-support/until.js';
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+const until = (condition: () => boolean, what: string) => waitUntil(condition, what, { timeoutMs: 15_000 });
 
 const set = (value: unknown): FieldChange => ({ op: 'set', value });
 const todo = (id: string): RemoteWrite => ({

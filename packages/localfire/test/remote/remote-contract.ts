@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalfireError, documentPath } from '../../src/index.js';
 import type { Checkpoint, FieldChange, RemoteChange, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, Subscription } from '../../src/index.js';
 import { todos } from '../fixtures/todo.js';
+import { until as waitUntil } from '../../../../test-support/until.js';
 
 export interface RemoteContractHarness {
   /** A fresh, empty backend for one test (isolated: own data). */
@@ -33,13 +34,7 @@ const DEADLINE_MS = 10_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + DEADLINE_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
+const until = (condition: () => boolean, what: string) => waitUntil(condition, what, { timeoutMs: DEADLINE_MS, intervalMs: 5 });
 
 const set = (value: unknown): FieldChange => ({ op: 'set', value });
 

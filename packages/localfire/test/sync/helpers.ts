@@ -7,6 +7,7 @@ import type { LocalStore, RemotePort, RemoteScope, ScopesFn, Subscription, SyncE
 import { createMemoryBackend } from '../../src/testing/index.js';
 import type { MemoryBackend, MemoryRemote } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
+import { until as waitUntil } from '../../../../test-support/until.js';
 
 export const USER = 'u1';
 
@@ -82,13 +83,8 @@ export async function openDevice(
 }
 
 /** Polls `condition` (real timers) until it holds; fails after 10 s. */
-export async function until(condition: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export const until = (condition: () => boolean | Promise<boolean>, what = 'condition'): Promise<void> =>
+  waitUntil(condition, what, { timeoutMs: 10_000, intervalMs: 2 });
 
 /** Waits until the device has nothing to push and nothing in flight. */
 export async function settled(device: Device): Promise<void> {
