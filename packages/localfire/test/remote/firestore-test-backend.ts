@@ -48,7 +48,9 @@ export const firestoreContractHarness: RemoteContractHarness = {
     return {
       connect(userId) {
         const firestore = project.connect(userId);
-        return Promise.resolve(createFirestoreRemote({ firestore, collections: [lists, todos] }));
+        // A short stall timeout: the emulator sometimes leaves a new listener silent for longer than
+        // the contract's 10 s deadline; the adapter's watchdog reopens it well within it.
+        return Promise.resolve(createFirestoreRemote({ firestore, collections: [lists, todos], stallTimeoutMs: 2_000 }));
       },
       setOnline(client: RemotePort, online) {
         return (client as FirestoreRemote).setNetworkEnabled(online);
