@@ -44,8 +44,8 @@ async function rejection(promise: Promise<unknown>): Promise<LocalfireError> {
 describe('Firestore remote adapter', () => {
   let project: TestProject;
   let remotes: FirestoreRemote[];
-  const connect = (userId = 'alice') => {
-    const remote = createFirestoreRemote({ firestore: project.connect(userId), collections: [lists, todos] });
+  const connect = (userId = 'alice', options: { listenerWindowDocs?: number } = {}) => {
+    const remote = createFirestoreRemote({ firestore: project.connect(userId), collections: [lists, todos], ...options });
     remotes.push(remote);
     return remote;
   };
@@ -204,5 +204,46 @@ describe('Firestore remote adapter', () => {
       expect(seen.changes.filter((c) => c.type === 'removed')).toEqual([]);
       seen.subscription.close();
     }
+  });
+
+  it('rolls a listener forward past its window: an older document edited after the roll still arrives, nothing arrives twice', async () => {
+    const a = connect();
+    const b = connect('bob', { listenerWindowDocs: 3 });
+    const seen = watch(b, { collection: 'todos', parents: { listId: 'roll' } });
+    for (let i = 1; i <= 5; i += 1) {
+      await a.write([todo('roll', `t${i}`, i)]);
+      await until(() => seen.ids().includes(`t${i}`), `t${i}`);
+    }
+    await a.write([todo('roll', 't1', 10)]);
+    await until(() => seen.changes.length === 6, 't1 edited after the roll');
+    await a.write([todo('roll', 't6', 6)]);
+    await until(() => seen.ids().includes('t6'), 't6');
+    await sleep(300);
+    expect(seen.ids()).toEqual(['t1', 't2', 't3', 't4', 't5', 't1', 't6']);
+    const edited = seen.changes[5];
+    expect(edited?.type !== 'removed' && edited?.type !== 'invalid' ? edited?.doc.data['position'] : undefined).toBe(10);
+    expect(seen.errors).toEqual([]);
+    const times = seen.checkpoints.map((c) => c?.serverTime ?? 0);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+  });
+
+  it('refuses a listener window under one document with invalid-definition', () => {
+    for (const listenerWindowDocs of [0, -1, Number.NaN]) {
+      expect(() => connect('alice', { listenerWindowDocs })).toThrow(expect.objectContaining({ kind: 'invalid-definition' }));
+    }
+  });
+
+  it('never rolls a field-filtered scope, so a document that leaves it is still reported removed', async () => {
+    const a = connect();
+    const b = connect('bob', { listenerWindowDocs: 1 });
+    const list = (id: string, name: string): RemoteWrite => ({ mutationId: `m-${id}-${name}`, collection: 'lists', id, path: `lists/${id}`, op: 'set', fields: { name: set(name), ownerId: set('alice') } });
+    const seen = watch(b, { collection: 'lists', filters: [{ field: 'name', op: '==', value: 'kept' }] });
+    for (const id of ['f1', 'f2', 'f3']) {
+      await a.write([list(id, 'kept')]);
+      await until(() => seen.ids().includes(id), id);
+    }
+    await a.write([list('f1', 'gone')]);
+    await until(() => seen.changes.some((c) => c.type === 'removed'), 'f1 leaving the scope');
+    expect(seen.changes.filter((c) => c.type === 'removed').map(idOf)).toEqual(['f1']);
   });
 });

@@ -58,6 +58,13 @@ export interface FirestoreRemoteOptions {
   readonly stallTimeoutMs?: number;
   /** Consecutive failed reopens of a stalled subscription before the network is cycled once. Default 3. */
   readonly stallReopensBeforeCycle?: number;
+  /**
+   * A scope's listeners are reopened after the last delivered checkpoint once they have
+   * delivered more than this many documents, so the SDK's watch targets and cache stay small
+   * (a listener's target otherwise keeps every document it ever delivered). Scopes with field
+   * filters are never rolled (see scope-subscription.ts). Default 50; `Infinity` never rolls.
+   */
+  readonly listenerWindowDocs?: number;
   /** Told of every watchdog action (a reopen, a network cycle), e.g. to log a `stalled` event. Must not throw. */
   readonly onStall?: (info: StallInfo) => void;
 }
@@ -74,8 +81,20 @@ export interface FirestoreRemote extends RemotePort {
   readonly firestore: Firestore;
 }
 
+/** Default of {@link FirestoreRemoteOptions.listenerWindowDocs}. */
+export const DEFAULT_LISTENER_WINDOW_DOCS = 50;
+
+/** Whether a document can leave `scope` through a change of its own fields (then its listeners are never rolled). */
+function hasFieldFilter(scope: RemoteScope): boolean {
+  return (scope.filters ?? []).some((f) => f.op !== 'in');
+}
+
 export function createFirestoreRemote(options: FirestoreRemoteOptions): FirestoreRemote {
   const { firestore } = options;
+  const windowDocs = options.listenerWindowDocs ?? DEFAULT_LISTENER_WINDOW_DOCS;
+  if (!(windowDocs >= 1)) {
+    throw new LocalfireError('invalid-definition', `listenerWindowDocs must be at least 1 (Infinity turns rolling off), got ${String(windowDocs)}`);
+  }
   const collections = new Map(options.collections.map((def) => [def.name, def]));
   const connection = createConnectionTracker({ offlineHintMs: options.offlineHintMs ?? 5_000 });
   const subscriptions = new Set<ScopeSubscription>();
@@ -142,6 +161,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             cycleNetwork,
             onStall: reportStall,
           },
+          ...(hasFieldFilter(scope) ? {} : { windowDocs }),
         });
         subscriptions.add(inner);
       } catch (e) {

@@ -12,6 +12,18 @@
  * 'added' vs 'modified' is decided at delivery: 'added' the first time this subscription
  * delivers an id (or after it was removed), 'modified' afterwards.
  *
+ * Windows: a Firestore watch target holds every document that matched its query since it was
+ * opened, so a listener ordered by `updatedAt` after a checkpoint only ever grows (a chat's
+ * messages listener ends up holding the whole session's messages). With `windowDocs`, once a
+ * subscription has delivered more than that many documents, its listeners are rolled forward:
+ * reopened after the last delivered checkpoint, so the SDK's targets (and its cache, which
+ * drops documents no target holds) stay small. Every later change of an older document moves
+ * its `updatedAt` past the checkpoint, so the new query still sees it; only a change that takes
+ * a document OUT of a field-filtered query would go unseen, so the adapter passes `windowDocs`
+ * only for scopes without field filters. (The emulator also re-sends a target's whole result
+ * on every change to it, so there a small window is the difference between O(1) and O(session)
+ * work per change.)
+ *
  * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
  * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
  * and the `delivered` map survive a reopen, so nothing is skipped and a document already
@@ -71,6 +83,12 @@ export interface ScopeSubscriptionOptions<Q> {
   /** Connection hint per listener (keyed by an object): after its first server snapshot, whether the latest came from the server. Called with true on close. */
   readonly reportReachability: (listenerKey: object, reachable: boolean) => void;
   readonly stall: StallOptions;
+  /**
+   * Roll the listeners forward (reopen after the last delivered checkpoint) once they have
+   * delivered more than this many documents. Omit for scopes a document can leave without a
+   * change the query still sees (field filters): a rolled listener would miss that 'removed'.
+   */
+  readonly windowDocs?: number;
 }
 
 export interface ScopeSubscription {
@@ -95,6 +113,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let listeners: Listener[] = [];
   /** The checkpoint of the last batch handed to delivery: reopens resume from it. */
   let checkpoint = options.from;
+  /** Changes delivered since the listeners were last (re)opened: about the size of their targets. */
+  let deliveredSinceOpen = 0;
   let closed = false;
   let flushScheduled = false;
   let chain: Promise<void> = Promise.resolve();
@@ -164,6 +184,9 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         if (!closed) await handlers.onChanges(changes, batchCheckpoint);
       })
       .catch((e: unknown) => fail(mapFirestoreError(e, 'onChanges')));
+    deliveredSinceOpen += changes.length;
+    // Reopening after `checkpoint` is safe: every delivered document is at or before it.
+    if (options.windowDocs !== undefined && deliveredSinceOpen > options.windowDocs) open();
   };
 
   const onNext = (listener: Listener, snap: SnapshotLike): void => {
@@ -200,6 +223,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (closed) return;
     for (const listener of listeners) listener.unsubscribe();
     listeners = [];
+    deliveredSinceOpen = 0;
     try {
       const queries = options.queries(checkpoint);
       for (const key of keys.slice(queries.length)) watchdog.current(key);

@@ -1,4 +1,4 @@
-// The Firestore scope subscription's stall watchdog, driven by scripted snapshots and fake timers.
+// The Firestore scope subscription's stall watchdog and listener window, driven by scripted snapshots and fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { microsToTimestamp } from '../../src/adapters/firestore/index.js';
 import type { StallInfo } from '../../src/adapters/firestore/index.js';
@@ -63,7 +63,7 @@ function deferred() {
   return { promise, resolve };
 }
 
-function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void> } = {}) {
+function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number } = {}) {
   const source = fakeSource();
   const stalls: StallInfo[] = [];
   const delivered: { changes: RemoteChange[]; checkpoint: Checkpoint | null }[] = [];
@@ -90,6 +90,7 @@ function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpo
       onStall: (info) => stalls.push(info),
       random: () => 0,
     },
+    ...(opts.windowDocs === undefined ? {} : { windowDocs: opts.windowDocs }),
   });
   const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
   return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
@@ -253,6 +254,45 @@ describe('Firestore stall watchdog', () => {
     source.open()[0]!.fail(Object.assign(new Error('denied'), { code: 'permission-denied' }));
     expect(errors.map((e) => e.kind)).toEqual(['permission-denied']);
     expect(vi.getTimerCount()).toBe(0);
+    subscription.close();
+  });
+});
+
+describe('Firestore listener window', () => {
+  const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const modified = (id: string, micros: number): SnapshotChangeLike => ({ ...listDoc(id, micros), type: 'modified' });
+
+  it('reopens the listeners after the last delivered checkpoint once they delivered more than windowDocs documents', async () => {
+    const { source, delivered, deliveredIds, subscription } = start({ windowDocs: 2, chunks: 2 });
+    const [first, other] = source.open();
+    other!.emit(false);
+    first!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+    await settle();
+    expect(source.opened).toHaveLength(2);
+    first!.emit(false, [listDoc('c', 300)]);
+    await settle();
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
+    expect(source.opened.slice(0, 2).every((l) => l.closed)).toBe(true);
+    const reopened = source.open();
+    expect(reopened.map((l) => l.query)).toEqual([{ chunk: 0, from: { serverTime: 300, id: 'c' } }, { chunk: 1, from: { serverTime: 300, id: 'c' } }]);
+
+    first!.emit(false, [listDoc('late', 999)]);
+    reopened[0]!.emit(false, [modified('a', 400)]);
+    await settle();
+    expect(deliveredIds()).toHaveLength(3);
+    reopened[1]!.emit(false);
+    await settle();
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'modified:a']);
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'a' });
+    subscription.close();
+  });
+
+  it('keeps its listeners however much they deliver when no window is set', async () => {
+    const { source, deliveredIds, subscription } = start();
+    source.open()[0]!.emit(false, Array.from({ length: 500 }, (_, i) => listDoc(`d${i}`, 100 + i)));
+    await settle();
+    expect(deliveredIds()).toHaveLength(500);
+    expect(source.opened).toHaveLength(1);
     subscription.close();
   });
 });
