@@ -9,11 +9,13 @@
  *   send to the message's text in the DOM (a MutationObserver sees it), timed in the page. The
  *   local transaction's COMMIT on OPFS dominates it (see the note in the report).
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview } from 'vite';
+import { preview } from 'vite';
 import { deleteApp, initializeApp } from 'firebase/app';
 import { Timestamp, connectFirestoreEmulator, doc, getFirestore, serverTimestamp, terminate, writeBatch } from 'firebase/firestore';
 import { startFirestoreEmulator, uniqueProjectId } from 'localfire/testing/emulator';
@@ -68,7 +70,7 @@ const WORKER_TRACE = `
     }
     postMessage(message, ...rest) {
       if (trace.on && message) {
-        trace.events.push({ t: performance.now(), k: 'req', id: message.id, op: message.op, sql: message.sql || (message.ops ? message.ops.map((o) => o.sql).join(' | ') : '') });
+        trace.events.push({ t: performance.now(), k: 'req', id: message.id, op: message.op, sql: [...(message.ahead || []).map((a) => a.sql), message.sql || ''].join(' | ') });
       }
       return super.postMessage(message, ...rest);
     }
@@ -214,11 +216,16 @@ async function readRow(hostAndPort: string, served: Served, browser: LaunchedBro
   }
 }
 
-/** The app as shipped: a production build served by `vite preview` on 127.0.0.1. */
+/**
+ * The app as shipped: a production build served by `vite preview` on 127.0.0.1. The build runs
+ * in its own process: Vite takes the mode from `NODE_ENV` when it is set, and the dev server
+ * this module starts for the read row sets it to `development` for the whole process (an
+ * in-process build after it ships React's development build, several times slower to render).
+ */
 async function servedBuild(): Promise<{ readonly url: string; close(): Promise<void> }> {
   const outDir = mkdtempSync(join(tmpdir(), 'localfire-chat-build-'));
   try {
-    await build({ root: APP_ROOT, configFile: APP_CONFIG, logLevel: 'warn', build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 4096 } });
+    await viteBuild(outDir);
     const server = await preview({ root: APP_ROOT, configFile: APP_CONFIG, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
     const address = server.httpServer.address();
     if (address === null || typeof address === 'string') throw new Error('vite preview did not report a TCP address');
@@ -233,6 +240,18 @@ async function servedBuild(): Promise<{ readonly url: string; close(): Promise<v
     rmSync(outDir, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** `vite build` of the chat app into `outDir`, in a child process with `NODE_ENV=production`. */
+async function viteBuild(outDir: string): Promise<void> {
+  const vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  const args = [vite, 'build', '--config', APP_CONFIG, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'];
+  const child = spawn(process.execPath, args, { cwd: APP_ROOT, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`vite build of the chat app exited with ${String(code)}`);
 }
 
 async function sendRow(hostAndPort: string, served: { readonly url: string }, browser: LaunchedBrowser, log: (m: string) => void): Promise<BenchRow> {
