@@ -37,7 +37,11 @@ export interface ChangeRecorder {
 
 const MAX_ROWS_PER_TABLE = 256;
 
-export function createChangeRecorder(): ChangeRecorder {
+/**
+ * `onChange` hears each recorded change as it is recorded: a row (`id`) or a whole collection
+ * (`id` undefined). The store uses it to drop rows a transaction cached (see OpContext.rows).
+ */
+export function createChangeRecorder(onChange?: (collection: string, id?: string) => void): ChangeRecorder {
   const log = new Map<string, RowChange[] | 'all'>();
   let outboxChanged = false;
   return {
@@ -50,6 +54,7 @@ export function createChangeRecorder(): ChangeRecorder {
     },
     tracks: (collection) => log.get(collection) !== 'all',
     row(collection, id, versions, after) {
+      onChange?.(collection, id);
       const current = log.get(collection);
       if (current === 'all') return;
       const known = versions.filter((v): v is Data => v !== undefined);
@@ -59,6 +64,7 @@ export function createChangeRecorder(): ChangeRecorder {
       else current.push(change);
     },
     table(collection) {
+      onChange?.(collection);
       log.set(collection, 'all');
     },
   };

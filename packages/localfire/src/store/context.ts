@@ -5,7 +5,7 @@
 import { LocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { ChangeRecorder } from './change-log.js';
-import type { SqliteDriver } from './driver.js';
+import type { SqliteDriver, SqlValue } from './driver.js';
 import type { LiveRegistry } from './live-registry.js';
 import type { TableModel } from './table-model.js';
 
@@ -18,6 +18,13 @@ export interface OpContext {
   readonly changes: ChangeRecorder | null;
   /** Collections read, for live queries that track what they touch; null when not tracking. */
   readonly reads: Set<string> | null;
+  /**
+   * Rows a write transaction read by id and has not changed since (see `readCurrent`), keyed
+   * by {@link rowKey}: a read-then-update of the same row costs one SELECT. Every change the
+   * transaction records drops its row (a whole collection's for a bulk change). Absent outside
+   * write transactions.
+   */
+  readonly rows?: Map<string, unknown>;
   /** Throws `closed` once the transaction (or the store) has ended. */
   assertOpen(): void;
 }
@@ -41,6 +48,19 @@ export function modelFor(models: ReadonlyMap<string, TableModel>, def: Collectio
   const model = models.get(name);
   if (model === undefined) throw new LocalfireError('invalid-definition', `collection "${name}" is not part of this store`);
   return model;
+}
+
+/** The key of a row in {@link OpContext.rows}. */
+export const rowKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
+
+/**
+ * Runs a write whose result is not needed: deferred when the driver can (it then travels with
+ * the transaction's next statement; a failure surfaces there, and the transaction rolls back),
+ * otherwise awaited.
+ */
+export async function write(ctx: OpContext, sql: string, params: readonly SqlValue[]): Promise<void> {
+  if (ctx.driver.defer === undefined) await ctx.driver.run(sql, params);
+  else ctx.driver.defer(sql, params);
 }
 
 /** The changes recorder of a write scope; throws when called in a read-only scope (a live query's read). */

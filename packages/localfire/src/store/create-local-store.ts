@@ -11,7 +11,8 @@
 import { LocalfireError, toLocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import { createChangeRecorder } from './change-log.js';
-import { modelFor, type OpContext, type OpScope, type StoreCore } from './context.js';
+import type { SqliteDriver } from './driver.js';
+import { modelFor, rowKey, type OpContext, type OpScope, type StoreCore } from './context.js';
 import { createSyncStore } from './create-sync-store.js';
 import { createLiveQuery } from './live-query.js';
 import { createLiveRegistry } from './live-registry.js';
@@ -54,7 +55,11 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   const inWriteTransaction = <R>(fn: (ctx: OpContext) => Promise<R>): Promise<R> =>
     mutex.run(async () => {
       assertStoreOpen();
-      const changes = createChangeRecorder();
+      const rows = new Map<string, unknown>();
+      const changes = createChangeRecorder((collection, id) => {
+        if (id !== undefined) rows.delete(rowKey(collection, id));
+        else for (const key of rows.keys()) if (key.startsWith(rowKey(collection, ''))) rows.delete(key);
+      });
       let open = true;
       const ctx: OpContext = {
         driver,
@@ -62,20 +67,24 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         newId,
         changes,
         reads: null,
+        rows,
         assertOpen: () => {
           if (!open) throw new LocalfireError('closed', 'the transaction has ended');
         },
       };
-      await driver.exec('BEGIN IMMEDIATE').catch((e: unknown) => {
-        throw toLocalfireError(e);
-      });
+      // Deferred where the driver can: BEGIN then travels with the transaction's first statement.
+      if (driver.defer === undefined) {
+        await driver.exec('BEGIN IMMEDIATE').catch((e: unknown) => {
+          throw toLocalfireError(e);
+        });
+      } else driver.defer('BEGIN IMMEDIATE');
       let result: R;
       try {
         result = await fn(ctx);
         await driver.exec('COMMIT');
       } catch (e) {
         open = false;
-        await driver.exec('ROLLBACK').catch(() => undefined);
+        await rollback(driver);
         throw e;
       }
       open = false;
@@ -173,4 +182,17 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       });
     },
   };
+}
+
+/**
+ * ROLLBACK, never rejecting. A deferred write that failed makes the next call reject without
+ * running (see `SqliteDriver.defer`): when that call is this ROLLBACK (the transaction failed
+ * for another reason first), it is sent again. A second failure means no transaction is open.
+ */
+async function rollback(driver: SqliteDriver): Promise<void> {
+  try {
+    await driver.exec('ROLLBACK');
+  } catch {
+    await driver.exec('ROLLBACK').catch(() => undefined);
+  }
 }

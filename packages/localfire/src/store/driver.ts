@@ -12,6 +12,7 @@
  *   numbers (never bigint).
  * - Errors are thrown as-is (the store wraps them); a failed statement leaves an open
  *   transaction open, for the store to roll back.
+ * - `defer` (optional) queues a statement whose result nobody needs; the next call carries it.
  */
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
@@ -31,6 +32,15 @@ export interface SqliteDriver {
    * back to `all` otherwise; same value rules as `all`.
    */
   values?(sql: string, params?: readonly SqlValue[]): Promise<unknown[][]>;
+  /**
+   * Optional: runs a statement whose result is not needed (a write, BEGIN) without a round
+   * trip of its own. Deferred statements run in call order, before the next `exec` / `run` /
+   * `all` / `values` call; a worker-backed driver sends them with that call, in one message.
+   * If one fails, the statements deferred after it and the next call do not run, and the next
+   * call rejects with that failure (so a transaction's COMMIT never runs after a failed write).
+   * The store defers only inside write transactions, whose COMMIT or ROLLBACK always follows.
+   */
+  defer?(sql: string, params?: readonly SqlValue[]): void;
   /** Closes the connection; later calls reject. Idempotent. */
   close(): Promise<void>;
   /** A short label for logs and the inspector (e.g. `better-sqlite3:/path/app.db`). */

@@ -6,7 +6,7 @@
 import type { ErrorKind } from '../errors.js';
 import { fromOutboxJson, toOutboxJson } from './columns.js';
 import { deepEqual } from './deep-equal.js';
-import { recorder, type OpContext } from './context.js';
+import { recorder, write, type OpContext } from './context.js';
 import type { FieldChange, OutboxEntry, OutboxState } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 
@@ -53,7 +53,7 @@ const INSERT_SQL = `INSERT INTO _lf_outbox (mutation_id, collection, doc_id, pat
 /** Adds an entry; the caller's transaction also holds the row write. */
 export async function insertOutboxEntry(ctx: OpContext, model: TableModel, entry: NewOutboxEntry): Promise<void> {
   recorder(ctx).outbox();
-  await ctx.driver.run(INSERT_SQL, [entry.mutationId, entry.collection, entry.docId, entry.path, entry.op, encodeFields(model, entry.fields), entry.createdAt, entry.createdAt]);
+  await write(ctx, INSERT_SQL, [entry.mutationId, entry.collection, entry.docId, entry.path, entry.op, encodeFields(model, entry.fields), entry.createdAt, entry.createdAt]);
 }
 
 function encodeFields(model: TableModel, fields: Readonly<Record<string, FieldChange>>): string {

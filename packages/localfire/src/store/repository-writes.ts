@@ -7,7 +7,7 @@
 import { LocalfireError } from '../errors.js';
 import { documentPath } from '../schema/collection.js';
 import { validateSync } from '../schema/standard-schema.js';
-import { recorder, type OpContext } from './context.js';
+import { recorder, rowKey, write, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
 import { selectRows } from './row-mapper.js';
@@ -22,13 +22,18 @@ interface Current {
   readonly meta: RowMeta;
 }
 
-/** The row by id, tombstones included. */
+/** The row by id, tombstones included; in a write transaction, from its row cache when unchanged since read. */
 export async function readCurrent(ctx: OpContext, model: TableModel, id: string): Promise<Current | undefined> {
+  const key = rowKey(model.name, id);
+  const cached = ctx.rows?.get(key) as Current | undefined;
+  if (cached !== undefined) return cached;
   const rows = await selectRows(ctx.driver, model.sql.selectById, [id]);
   const row = rows[0];
   if (row === undefined) return undefined;
   const { $meta, ...data } = model.mapRow(row);
-  return { data, meta: $meta };
+  const current: Current = { data, meta: $meta };
+  ctx.rows?.set(key, current);
+  return current;
 }
 
 async function readLive(ctx: OpContext, model: TableModel, id: string): Promise<Current> {
@@ -55,7 +60,7 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
   const existing = await ctx.driver.all(`SELECT 1 FROM ${model.table} WHERE id = ?`, [id]);
   if (existing.length > 0) throw new LocalfireError('conflict', `${model.name} "${id}" already exists`, { details: { collection: model.name, id } });
   const now = ctx.clock();
-  await ctx.driver.run(model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
+  await write(ctx, model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields: changesForCreate(model, entity), createdAt: now });
   const $meta: RowMeta = { syncStatus: 'pending', retryCount: 0, lastSyncAttempt: null, serverTimestamp: null, createdAt: new Date(now), updatedAt: new Date(now), deleted: false };
   const stored: Stored<Data> = { ...entity, $meta };
@@ -78,7 +83,7 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
   const now = ctx.clock();
-  await ctx.driver.run(model.sql.updateFields, [...model.encodeFields(entity), now, id]);
+  await write(ctx, model.sql.updateFields, [...model.encodeFields(entity), now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });
   const $meta: RowMeta = { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) };
   const stored: Stored<Data> = { ...entity, $meta };
@@ -128,7 +133,7 @@ export async function deleteRow(ctx: OpContext, model: TableModel, id: string): 
   const changes = recorder(ctx);
   const current = await readLive(ctx, model, id);
   const now = ctx.clock();
-  await ctx.driver.run(model.sql.tombstone, [now, id]);
+  await write(ctx, model.sql.tombstone, [now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path: documentPath(model.def, current.data), op: 'delete', fields: {}, createdAt: now });
   changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus: 'pending', updatedAt: new Date(now) } });
 }

@@ -41,6 +41,12 @@ export function createRepository<T extends { id: string }>(options: RepositoryOp
 
   const readOne = async (ctx: OpContext, id: string): Promise<Stored<T> | undefined> => {
     ctx.reads?.add(name);
+    if (ctx.rows !== undefined) {
+      // In a write transaction: through its row cache, so a read-then-update reads once. A
+      // copy: the caller may change what it gets, the cache must not change with it.
+      const current = await readCurrent(ctx, model, id);
+      return current === undefined || current.meta.deleted ? undefined : (structuredClone({ ...current.data, $meta: current.meta }) as Stored<T>);
+    }
     const row = (await selectRows(ctx.driver, model.sql.selectById, [id]))[0];
     if (row === undefined) return undefined;
     const stored = model.mapRow(row) as Stored<T>;

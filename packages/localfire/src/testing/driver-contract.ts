@@ -171,6 +171,47 @@ export const driverContractCases: readonly DriverContractCase[] = [
       }),
   },
   {
+    name: 'defer (optional), when present, runs statements in order before the next call, which sees their effects',
+    run: (make) =>
+      withDriver(make, async (db) => {
+        if (db.defer === undefined) return;
+        await db.exec('CREATE TABLE d (id TEXT PRIMARY KEY, n INTEGER)');
+        db.defer('BEGIN IMMEDIATE');
+        db.defer('INSERT INTO d (id, n) VALUES (?, ?)', ['a', 1]);
+        db.defer('UPDATE d SET n = n + ? WHERE id = ?', [10, 'a']);
+        const inside = await db.all<Row>('SELECT id, n FROM d');
+        check(show(inside) === show([{ id: 'a', n: 11 }]), `deferred writes seen by the next call: ${show(inside)}`);
+        db.defer('INSERT INTO d (id, n) VALUES (?, ?)', ['b', 2]);
+        await db.exec('ROLLBACK');
+        check((await db.all('SELECT id FROM d')).length === 0, 'the deferred BEGIN opened the transaction that ROLLBACK discarded');
+        db.defer('INSERT INTO d (id, n) VALUES (?, ?)', ['c', 3]);
+        const changed = await db.run('UPDATE d SET n = ? WHERE id = ?', [4, 'c']);
+        check(changed.changes === 1, `run after a deferred insert: ${changed.changes} change(s)`);
+        check(show(await db.values?.('SELECT n FROM d')) === show([[4]]) || db.values === undefined, 'values after deferred writes');
+      }),
+  },
+  {
+    name: 'a failed deferred statement fails the next call without running it, skips the statements deferred after it, and leaves the connection usable',
+    run: (make) =>
+      withDriver(make, async (db) => {
+        if (db.defer === undefined) return;
+        await db.exec('CREATE TABLE f (id TEXT PRIMARY KEY)');
+        await db.run('INSERT INTO f (id) VALUES (?)', ['taken']);
+        db.defer('BEGIN IMMEDIATE');
+        db.defer('INSERT INTO f (id) VALUES (?)', ['x']);
+        db.defer('INSERT INTO f (id) VALUES (?)', ['taken']);
+        db.defer('INSERT INTO f (id) VALUES (?)', ['after']);
+        const e = await rejection(db.exec('COMMIT'));
+        check(e instanceof Error && /UNIQUE/i.test(e.message), `the deferred failure: ${show(e instanceof Error ? e.message : e)}`);
+        const inside = await db.all<Row>('SELECT id FROM f ORDER BY id');
+        check(show(inside) === show([{ id: 'taken' }, { id: 'x' }]), `COMMIT and the statements after the failure did not run: ${show(inside)}`);
+        await db.exec('ROLLBACK');
+        check(show(await db.all<Row>('SELECT id FROM f')) === show([{ id: 'taken' }]), 'rolled back');
+        await db.run('INSERT INTO f (id) VALUES (?)', ['later']);
+        check((await db.all('SELECT id FROM f')).length === 2, 'usable after the failure');
+      }),
+  },
+  {
     name: 'close is idempotent and later calls reject',
     async run(make) {
       const db = await make();

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLocalfireError } from '../../src/index.js';
-import type { Transaction } from '../../src/index.js';
+import type { SqliteDriver, Transaction } from '../../src/index.js';
 import { lists, todos } from '../fixtures/todo.js';
-import { openStore, todoInput, type TestStore } from './helpers.js';
+import { countingDriver, openStore, todoInput, type TestStore } from './helpers.js';
 
 describe('transactions', () => {
   let t: TestStore;
@@ -110,5 +110,108 @@ describe('transactions', () => {
       expect(tx.repo(todos)).toBe(tx.repo(todos));
       await Promise.resolve();
     });
+  });
+});
+
+describe('transactions over a driver that defers writes', () => {
+  /** The node driver, with deferred outbox inserts replaced by a failing statement while `sabotage` is on. */
+  let sabotage = false;
+  let deferred = 0;
+  const sabotaging = (d: SqliteDriver): SqliteDriver => ({
+    description: d.description,
+    exec: (sql) => d.exec(sql),
+    run: (sql, params) => d.run(sql, params),
+    all: (sql, params) => d.all(sql, params),
+    values: (sql, params) => d.values!(sql, params),
+    defer(sql, params) {
+      deferred += 1;
+      if (sabotage && sql.includes('_lf_outbox')) d.defer!('INSERT INTO no_such_table VALUES (1)');
+      else d.defer!(sql, params);
+    },
+    close: () => d.close(),
+  });
+  let t: TestStore;
+  beforeEach(async () => {
+    sabotage = false;
+    deferred = 0;
+    t = await openStore({ wrap: sabotaging });
+  });
+  afterEach(async () => {
+    await t.store.close();
+  });
+
+  it('defers the rows, outbox entries and BEGIN of a write', async () => {
+    await t.store.repo(todos).create(todoInput({ id: 'a' }));
+    expect(deferred).toBe(3);
+    expect(await t.store.sync.listOutbox()).toHaveLength(1);
+  });
+
+  it('a deferred write that fails fails the transaction at COMMIT and rolls every write back; later writes work', async () => {
+    sabotage = true;
+    await expect(t.store.transaction(async (tx) => {
+      await tx.repo(lists).create({ id: 'l1', name: 'home', ownerId: 'u1' });
+      await tx.repo(todos).create(todoInput({ id: 'x' }));
+    })).rejects.toThrow(/no_such_table/);
+    expect(await t.store.repo(lists).count()).toBe(0);
+    expect(await t.store.repo(todos).count()).toBe(0);
+    sabotage = false;
+    await t.store.repo(todos).create(todoInput({ id: 'y' }));
+    expect((await t.store.sync.listOutbox()).map((e) => e.docId)).toEqual(['y']);
+  });
+
+  it('a transaction that throws after a failed deferred write still rolls back, and the next transaction opens', async () => {
+    sabotage = true;
+    const failure = new Error('boom');
+    await expect(t.store.transaction(async (tx) => {
+      await tx.repo(todos).create(todoInput({ id: 'x' }));
+      throw failure;
+    })).rejects.toBe(failure);
+    sabotage = false;
+    await t.store.transaction(async (tx) => {
+      await tx.repo(todos).create(todoInput({ id: 'y' }));
+    });
+    expect((await t.store.repo(todos).query({})).map((r) => r.id)).toEqual(['y']);
+  });
+});
+
+describe('the row cache of a write transaction', () => {
+  let counted: ReturnType<typeof countingDriver> | undefined;
+  let t: TestStore;
+  beforeEach(async () => {
+    t = await openStore({ wrap: (d) => (counted = countingDriver(d, 'WHERE id = ?')).driver });
+  });
+  afterEach(async () => {
+    await t.store.close();
+  });
+
+  it('reads a row once for a read then an update, again after each change, and hands out copies', async () => {
+    await t.store.repo(todos).create(todoInput({ id: 'a' }));
+    const selects: number[] = [];
+    await t.store.transaction(async (tx) => {
+      const r = tx.repo(todos);
+      const start = counted!.count();
+      const first = await r.read('a');
+      first!.tags.push('mutated by the caller');
+      await r.update('a', { title: 'one' });
+      selects.push(counted!.count() - start);
+      expect(await r.read('a')).toMatchObject({ title: 'one', tags: [] });
+      await r.update('a', { done: true });
+      selects.push(counted!.count() - start);
+    });
+    expect(selects).toEqual([1, 2]);
+    expect(await t.store.repo(todos).read('a')).toMatchObject({ title: 'one', done: true, tags: [] });
+  });
+
+  it('never serves a row from an earlier transaction', async () => {
+    await t.store.repo(todos).create(todoInput({ id: 'a' }));
+    await t.store.transaction(async (tx) => {
+      await tx.repo(todos).read('a');
+    });
+    await t.store.repo(todos).update('a', { title: 'outside' });
+    const start = counted!.count();
+    await t.store.transaction(async (tx) => {
+      expect(await tx.repo(todos).read('a')).toMatchObject({ title: 'outside' });
+    });
+    expect(counted!.count() - start).toBe(1);
   });
 });

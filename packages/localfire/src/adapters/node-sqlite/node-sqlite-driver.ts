@@ -68,17 +68,38 @@ export function createNodeSqliteDriver(options: NodeSqliteDriverOptions): Sqlite
     if (closed) throw new LocalfireError('closed', 'the SQLite connection is closed');
   };
 
+  /** The failure of a deferred statement, for the next call to throw (better-sqlite3 is synchronous: deferred statements run at once). */
+  let deferredFailure: Error | undefined;
+  /** Runs `fn` unless a deferred statement failed: then rejects with that failure instead. */
+  const call = <T>(fn: () => T): Promise<T> => {
+    const failure = deferredFailure;
+    if (failure !== undefined) {
+      deferredFailure = undefined;
+      return Promise.reject(failure);
+    }
+    return attempt(fn);
+  };
+
   return {
     description: `better-sqlite3:${options.filename}`,
     exec: (sql) =>
-      attempt(() => {
+      call(() => {
         assertOpen();
         db.exec(sql);
       }),
-    run: (sql, params) => attempt(() => ({ changes: prepare(sql).run(...bind(params)).changes })),
-    all: <R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => attempt(() => prepare(sql).all(...bind(params)) as R[]),
-    values: (sql, params) => attempt(() => prepareRaw(sql).all(...bind(params)) as unknown[][]),
+    run: (sql, params) => call(() => ({ changes: prepare(sql).run(...bind(params)).changes })),
+    all: <R = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => call(() => prepare(sql).all(...bind(params)) as R[]),
+    values: (sql, params) => call(() => prepareRaw(sql).all(...bind(params)) as unknown[][]),
+    defer(sql, params) {
+      if (deferredFailure !== undefined) return;
+      try {
+        prepare(sql).run(...bind(params));
+      } catch (e) {
+        deferredFailure = e instanceof Error ? e : new Error(String(e));
+      }
+    },
     close(): Promise<void> {
+      deferredFailure = undefined;
       if (!closed) {
         closed = true;
         cache.clear();

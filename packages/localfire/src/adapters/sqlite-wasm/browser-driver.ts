@@ -1,7 +1,7 @@
 import { LocalfireError } from '../../errors.js';
 import type { RunResult, SqliteDriver, SqlValue } from '../../store/driver.js';
 import { userDatabaseNames } from './names.js';
-import type { OpenResult, RowsResult, WorkerError, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { AheadStatement, OpenResult, RowsResult, WorkerError, WorkerRequest, WorkerResponse } from './protocol.js';
 
 /** The part of `Worker` the driver uses; tests and apps may hand in their own. */
 export interface DriverWorker {
@@ -49,7 +49,7 @@ interface Pending {
  *
  * Only one tab may open a user's database at a time: hold the user's leadership
  * (`acquireLeadership`) before calling this. Every call is one message round trip to the
- * worker; SQLite errors are rethrown as `Error`s with SQLite's message and a `code`
+ * worker, carrying the statements deferred since the previous call; SQLite errors are rethrown as `Error`s with SQLite's message and a `code`
  * (e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`). After `close`, calls reject with a `closed`
  * LocalfireError.
  */
@@ -87,14 +87,21 @@ export async function openBrowserDatabase(options: BrowserDatabaseOptions): Prom
       worker.postMessage({ ...request, id });
     });
 
-  const request = <T>(message: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> => {
+  /** Deferred statements, sent with the next request (`SqliteDriver.defer`). */
+  let ahead: AheadStatement[] = [];
+  const request = <T>(message: StatementRequest): Promise<T> => {
     if (state !== 'open') return Promise.reject(closedError());
-    return broken === undefined ? call<T>(message) : Promise.reject(broken);
+    if (broken !== undefined) return Promise.reject(broken);
+    if (ahead.length === 0) return call<T>(message);
+    const statements = ahead;
+    ahead = [];
+    return call<T>({ ...message, ahead: statements });
   };
 
   const shutdown = async (op: 'close' | 'destroy'): Promise<void> => {
     if (state !== 'open') return;
     state = 'closing';
+    ahead = [];
     try {
       await call(op === 'close' ? { op: 'close' } : { op: 'destroy' });
     } finally {
@@ -133,12 +140,17 @@ export async function openBrowserDatabase(options: BrowserDatabaseOptions): Prom
     all: async <R>(sql: string, params?: readonly SqlValue[]) =>
       toObjects<R>(await request<RowsResult>({ op: 'all', sql, params: params ?? [] })),
     values: async (sql, params) => (await request<RowsResult>({ op: 'all', sql, params: params ?? [] })).rows as unknown[][],
+    defer(sql, params) {
+      if (state === 'open') ahead.push({ sql, params: params ?? [] });
+    },
     close: () => shutdown('close'),
     destroy: () => shutdown('destroy'),
   };
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** The requests that run SQL (and may carry deferred statements). */
+type StatementRequest = DistributiveOmit<Extract<WorkerRequest, { op: 'exec' | 'run' | 'all' }>, 'id'>;
 
 function defaultWorker(): DriverWorker {
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'localfire-sqlite' });

@@ -7,11 +7,20 @@ import type { SqlValue } from '../../store/driver.js';
  */
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'open'; readonly config: OpenConfig }
-  | { readonly id: number; readonly op: 'exec'; readonly sql: string }
-  | { readonly id: number; readonly op: 'run'; readonly sql: string; readonly params: readonly SqlValue[] }
-  | { readonly id: number; readonly op: 'all'; readonly sql: string; readonly params: readonly SqlValue[] }
+  | { readonly id: number; readonly op: 'exec'; readonly sql: string; readonly ahead?: readonly AheadStatement[] }
+  | { readonly id: number; readonly op: 'run'; readonly sql: string; readonly params: readonly SqlValue[]; readonly ahead?: readonly AheadStatement[] }
+  | { readonly id: number; readonly op: 'all'; readonly sql: string; readonly params: readonly SqlValue[]; readonly ahead?: readonly AheadStatement[] }
   | { readonly id: number; readonly op: 'close' }
   | { readonly id: number; readonly op: 'destroy' };
+
+/**
+ * Statements the driver deferred (`SqliteDriver.defer`), carried by the next request and run
+ * before it, in order; the first failure fails the request, which then does not run.
+ */
+export interface AheadStatement {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
 
 /** Where the worker opens the database: one OPFS directory and file per user. */
 export interface OpenConfig {

@@ -125,6 +125,7 @@ export function createRequestHandler(loadSqlite: () => Promise<Sqlite3Static>, s
   };
 
   const handle = async (request: WorkerRequest): Promise<unknown> => {
+    if ('ahead' in request && request.ahead !== undefined) for (const statement of request.ahead) run(statement.sql, statement.params);
     switch (request.op) {
       case 'open': return open(request.config);
       case 'exec': database().exec(request.sql); return null;
