@@ -1,13 +1,15 @@
 /*
- * Browser rows, in headless Chromium (Debian's chromium through playwright-core), against a
- * Firestore emulator started here with the chat rules:
+ * Browser rows, in headless Chromium (Debian's chromium through playwright-core) on a fresh
+ * on-disk profile (storage on disk as for a person; Playwright's default contexts keep it in
+ * memory, see test-support/browser.ts), against a Firestore emulator started here with the
+ * chat rules:
  * - browser-read-1000: the chat view's query for 1000 messages through the SQLite WASM driver
  *   (MessageRepository.getMessages in a page), vs the same query on the Firestore SDK's own
  *   persistent cache (`persistentLocalCache`, `getDocsFromCache`, mapped to plain objects) in
  *   the same page. Timed inside the page; subject and baseline alternate.
  * - browser-send-visible: in the real chat app (signed in, sync engine online), from pressing
  *   send to the message's text in the DOM (a MutationObserver sees it), timed in the page. The
- *   local transaction's COMMIT on OPFS dominates it (see the note in the report).
+ *   note splits it into stages (the worker round trips of the local transaction, rendering).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +22,8 @@ import { deleteApp, initializeApp } from 'firebase/app';
 import { Timestamp, connectFirestoreEmulator, doc, getFirestore, serverTimestamp, terminate, writeBatch } from 'firebase/firestore';
 import { startFirestoreEmulator, uniqueProjectId } from 'localfire/testing/emulator';
 import { directConversationId } from '@localfire/chat-model';
-import { createCleanup, launchBrowser, serve } from '../test-support/browser.js';
-import type { LaunchedBrowser, Served } from '../test-support/browser.js';
+import { createCleanup, launchProfileContext, serve } from '../test-support/browser.js';
+import type { Served } from '../test-support/browser.js';
 import { CHAT_RULES_PATH } from '../test-support/paths.js';
 import { measure, measurePair, percentile, toRow } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
@@ -171,13 +173,12 @@ export const browserBench: BenchModule = {
       const emulator = await startFirestoreEmulator({ rulesPath: CHAT_RULES_PATH });
       cleanup.add({ close: () => emulator.stop() });
       const served = cleanup.add(await serve(APP_ROOT, { configFile: APP_CONFIG }));
-      const browser = cleanup.add(await launchBrowser());
       const rows: BenchRow[] = [];
-      if (selected('browser-read-1000')) rows.push(await readRow(emulator.hostAndPort, served, browser, log));
+      if (selected('browser-read-1000')) rows.push(await readRow(emulator.hostAndPort, served, log));
       if (selected('browser-send-visible')) {
         log('building the app (production)');
         const app = cleanup.add(await servedBuild());
-        rows.push(await sendRow(emulator.hostAndPort, app, browser, log));
+        rows.push(await sendRow(emulator.hostAndPort, app, log));
       }
       return rows;
     } finally {
@@ -186,13 +187,14 @@ export const browserBench: BenchModule = {
   },
 };
 
-async function readRow(hostAndPort: string, served: Served, browser: LaunchedBrowser, log: (m: string) => void): Promise<BenchRow> {
+async function readRow(hostAndPort: string, served: Served, log: (m: string) => void): Promise<BenchRow> {
   const projectId = uniqueProjectId('bench-read');
   const members = ['alice', 'bob'];
   const conversationId = directConversationId('alice', 'bob');
   log(`seeding ${READ_COUNT} messages on the emulator`);
   await seedMessages(hostAndPort, projectId, conversationId, members, READ_COUNT);
-  const context = await browser.newContext();
+  const profile = await launchProfileContext();
+  const { context } = profile;
   try {
     const page = await context.newPage();
     await page.goto(`${served.url}test/bench-page/index.html`);
@@ -209,10 +211,10 @@ async function readRow(hostAndPort: string, served: Served, browser: LaunchedBro
       name: 'browser-read-1000',
       samples: subject,
       baseline: { name: 'Firestore SDK persistentLocalCache getDocsFromCache, same page', samples: baseline },
-      note: `${READ_COUNT} messages of one conversation, newest ${READ_COUNT} ordered by timestamp; subject MessageRepository.getMessages on SQLite WASM (opfs-sahpool, worker) returning domain objects; baseline the same query from the SDK's IndexedDB cache mapped to plain objects; timed in the page, ${subject.length} pairs, headless Chromium`,
+      note: `${READ_COUNT} messages of one conversation, newest ${READ_COUNT} ordered by timestamp; subject MessageRepository.getMessages on SQLite WASM (opfs-sahpool, worker) returning domain objects; baseline the same query from the SDK's IndexedDB cache mapped to plain objects; timed in the page, ${subject.length} pairs, headless Chromium on an on-disk profile`,
     });
   } finally {
-    await context.close();
+    await profile.close();
   }
 }
 
@@ -254,10 +256,11 @@ async function viteBuild(outDir: string): Promise<void> {
   if (code !== 0) throw new Error(`vite build of the chat app exited with ${String(code)}`);
 }
 
-async function sendRow(hostAndPort: string, served: { readonly url: string }, browser: LaunchedBrowser, log: (m: string) => void): Promise<BenchRow> {
+async function sendRow(hostAndPort: string, served: { readonly url: string }, log: (m: string) => void): Promise<BenchRow> {
   const projectId = uniqueProjectId('bench-send');
   await seedMessages(hostAndPort, projectId, directConversationId('alice', 'bob'), ['alice', 'bob'], 20);
-  const context = await browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const profile = await launchProfileContext({ viewport: { width: 1200, height: 760 } });
+  const { context } = profile;
   try {
     const page = await context.newPage();
     const url = new URL(served.url);
@@ -286,10 +289,10 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, br
     return toRow({
       name: 'browser-send-visible',
       samples,
-      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium; stage medians (ms, main-thread times of the driver's worker round trips): ${stages}`,
+      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium on an on-disk profile; stage medians (ms, main-thread times of the driver's worker round trips): ${stages}`,
     });
   } finally {
-    await context.close();
+    await profile.close();
   }
 }
 
