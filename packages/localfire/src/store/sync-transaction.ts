@@ -3,7 +3,7 @@
  * engine writes carry no outbox entry; every changed row is recorded for live queries.
  */
 import { LocalfireError } from '../errors.js';
-import { modelFor, recorder, type OpContext } from './context.js';
+import { modelFor, recorder, write, type OpContext } from './context.js';
 import { selectRows } from './row-mapper.js';
 import type { PendingChanges, RawRow, SyncTransaction } from './sync-store.js';
 import type { TableModel } from './table-model.js';
@@ -74,7 +74,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const tracked = changes.tracks(collection);
       const before = tracked ? await readRaw(model, row.id) : undefined;
       const now = ctx.clock();
-      await driver.run(model.sql.upsertRemote, [row.id, ...model.encodeFields(row.data), row.syncStatus, 0, null, row.serverTime, now, now, row.deleted ? 1 : 0]);
+      await write(ctx, model.sql.upsertRemote, [row.id, ...model.encodeFields(row.data), row.syncStatus, 0, null, row.serverTime, now, now, row.deleted ? 1 : 0]);
       if (!tracked) return;
       const after = await readStored(model, row.id);
       changes.row(collection, row.id, [before?.data, after?.raw.data], after?.stored ?? null);
@@ -84,7 +84,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const model = modelFor(models, collection);
       const before = await readRaw(model, id);
       if (before === undefined) return;
-      await driver.run(model.sql.purge, [id]);
+      await write(ctx, model.sql.purge, [id]);
       changes.row(collection, id, [before.data], null);
     },
 
@@ -93,7 +93,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       if (acks.length === 0) return;
       const entries = await entriesFor(acks.map((a) => a.seq));
       const timeBySeq = new Map(acks.map((a) => [a.seq, a.serverTime]));
-      await driver.run('DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(acks.map((a) => a.seq))]);
+      await write(ctx, 'DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(acks.map((a) => a.seq))]);
       const docs = docsOf(entries);
       for (const { collection, docId } of docs) {
         const model = models.get(collection);
@@ -104,7 +104,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
           left === 0
             ? `UPDATE ${model.table} SET _sync_status = 'synced', _retry_count = 0, _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`
             : `UPDATE ${model.table} SET _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`;
-        await driver.run(sql, [serverTime, docId]);
+        await write(ctx, sql, [serverTime, docId]);
       }
       changes.outbox();
       await touch(docs);
@@ -118,9 +118,9 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const list = jsonList(seqs);
       const entries = await entriesFor(seqs);
       if (failure.nextAttemptAt === null) {
-        await driver.run(`UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, state = 'failed' WHERE seq IN (SELECT value FROM json_each(?))`, [now, error, list]);
+        await write(ctx, `UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, state = 'failed' WHERE seq IN (SELECT value FROM json_each(?))`, [now, error, list]);
       } else {
-        await driver.run(`UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, next_attempt_at = ? WHERE seq IN (SELECT value FROM json_each(?))`, [
+        await write(ctx, `UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, next_attempt_at = ? WHERE seq IN (SELECT value FROM json_each(?))`, [
           now,
           error,
           failure.nextAttemptAt,
@@ -132,7 +132,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       for (const { collection, docId } of docs) {
         const model = models.get(collection);
         if (model === undefined) continue;
-        await driver.run(`UPDATE ${model.table} SET _retry_count = _retry_count + 1, _last_attempt = ?${status} WHERE id = ?`, [now, docId]);
+        await write(ctx, `UPDATE ${model.table} SET _retry_count = _retry_count + 1, _last_attempt = ?${status} WHERE id = ?`, [now, docId]);
       }
       changes.outbox();
       await touch(docs);
@@ -145,12 +145,12 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const params = seqs === undefined ? [] : [jsonList(seqs)];
       const entries = await driver.all<EntryRef>(`SELECT seq, collection, doc_id FROM _lf_outbox WHERE state = 'failed'${filter}`, params);
       if (entries.length === 0) return 0;
-      await driver.run(`UPDATE _lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE state = 'failed'${filter}`, [now, ...params]);
+      await write(ctx, `UPDATE _lf_outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE state = 'failed'${filter}`, [now, ...params]);
       const docs = docsOf(entries);
       for (const { collection, docId } of docs) {
         const model = models.get(collection);
         if (model === undefined) continue;
-        await driver.run(`UPDATE ${model.table} SET _sync_status = 'pending', _retry_count = 0 WHERE id = ?`, [docId]);
+        await write(ctx, `UPDATE ${model.table} SET _sync_status = 'pending', _retry_count = 0 WHERE id = ?`, [docId]);
       }
       changes.outbox();
       await touch(docs);
@@ -159,7 +159,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
 
     async quarantine(entry) {
       ctx.assertOpen();
-      await driver.run(
+      await write(ctx, 
         `INSERT INTO _lf_quarantine (collection, path, reason, raw, at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(collection, path) DO UPDATE SET reason = excluded.reason, raw = excluded.raw, at = excluded.at`,
         [entry.collection, entry.path, entry.reason, safeJson(entry.raw), ctx.clock()],
@@ -174,7 +174,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
     async setMeta(key, value) {
       ctx.assertOpen();
       if (key === 'schemaVersion') throw new LocalfireError('precondition', '"schemaVersion" is owned by the migrations');
-      await driver.run('INSERT INTO _lf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+      await write(ctx, 'INSERT INTO _lf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
     },
   };
 }
