@@ -101,6 +101,18 @@ export async function measurePair(subject: Timed, baseline: Timed, options: Meas
 }
 
 /** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+/**
+ * `promise`, or a rejection naming `what` after `ms`: a delivery the emulator never makes
+ * fails the run with a message instead of hanging it (a bare SDK listener has no watchdog).
+ */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bench: ${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('percentile of no samples');
   const sorted = [...samples].sort((x, y) => x - y);

@@ -15,12 +15,14 @@ import type { FieldChange, RemoteWrite } from 'localfire';
 import { createFirestoreRemote } from 'localfire/firestore';
 import { startFirestoreEmulator } from 'localfire/testing/emulator';
 import { z } from 'zod';
-import { measurePair, toRow } from './harness.js';
+import { measurePair, toRow, within } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 
 const WARMUP = 20;
 const ITERATIONS = 200;
 const ROWS = ['remote-roundtrip', 'remote-write-ack'] as const;
+/** A sample that waits this long for a delivery fails the run (see `within`). */
+const DELIVERY_TIMEOUT_MS = 30_000;
 
 const items = defineCollection({
   name: 'items',
@@ -86,14 +88,14 @@ async function run(context: Parameters<BenchModule['run']>[0]): Promise<BenchRow
           const arrived = viaAdapter.next(id);
           const start = performance.now();
           await remoteA.write([adapterWrite(id)]);
-          return (await arrived) - start;
+          return (await within(arrived, DELIVERY_TIMEOUT_MS, `B's adapter subscription delivering ${id}`)) - start;
         },
         async () => {
           const id = `b${++i}`;
           const arrived = viaSdk.next(id);
           const start = performance.now();
           await sdkWrite(id);
-          return (await arrived) - start;
+          return (await within(arrived, DELIVERY_TIMEOUT_MS, `B's bare onSnapshot seeing ${id}`)) - start;
         },
         { warmup: WARMUP, iterations: ITERATIONS },
       );

@@ -29,7 +29,7 @@ import { startFirestoreEmulator } from 'localfire/testing/emulator';
 import type { FirestoreEmulator } from 'localfire/testing/emulator';
 import { chatCollections, createChatRepositories, createChatSync, messages } from '@localfire/chat-model';
 import type { ChatRepositories, Message } from '@localfire/chat-model';
-import { measurePair, percentile, toRow } from './harness.js';
+import { measurePair, percentile, toRow, within } from './harness.js';
 import type { BenchContext, BenchModule, BenchRow } from './harness.js';
 
 const ROWS = ['e2e-sync', 'bulk-100', 'initial-sync-10k', 'restart-resume'] as const;
@@ -38,6 +38,8 @@ const E2E = { warmup: 20, iterations: 200 };
 const BULK = { warmup: 1, iterations: 7, messages: 100 };
 const INITIAL = { conversations: 20, perConversation: 500, iterations: 3 };
 const RESUME = { iterations: 3, changes: 100 };
+/** A sample that waits this long for a delivery fails the run (see `within`). */
+const DELIVERY_TIMEOUT_MS = 30_000;
 
 let apps = 0;
 
@@ -225,7 +227,7 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
           stages = {};
           const start = performance.now();
           const sending = alice.messages.sendMessage({ conversationId: direct.id, text: `e2e ${++i}`, senderId: 'alice', senderName: 'alice' });
-          const arrived = await viaEngine.next((await sending).id);
+          const arrived = await within(viaEngine.next((await sending).id), DELIVERY_TIMEOUT_MS, "B's live query holding A's message");
           const { writeCalled, writeAcked, delivered } = stages;
           if (writeCalled !== undefined && writeAcked !== undefined && delivered !== undefined) {
             breakdown.toWrite.push(writeCalled - start);
@@ -245,7 +247,7 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
           const arrived = viaSdk.next(id);
           const start = performance.now();
           await setDoc(doc(sdkA, `conversations/sdk/messages/${id}`), { ...messageDoc('sdk', 'sdk-a', id, `e2e ${i}`, Date.now()), updatedAt: serverTimestamp() }, { merge: true });
-          return (await arrived) - start;
+          return (await within(arrived, DELIVERY_TIMEOUT_MS, `the bare onSnapshot seeing ${id}`)) - start;
         },
         async () => {
           const id = `shape-${++i}`;
@@ -255,7 +257,7 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
           batch.set(doc(sdkA, `conversations/sdk-shape/messages/${id}`), { ...messageDoc('sdk-shape', 'sdk-a', id, `e2e ${i}`, Date.now()), updatedAt: serverTimestamp() }, { merge: true });
           batch.set(doc(sdkA, 'conversations/sdk-shape'), { lastMessageText: `e2e ${i}`, lastMessageSenderId: 'sdk-a', lastMessageSenderName: 'sdk-a', lastMessageTimestamp: Timestamp.now(), lastActivityAt: Timestamp.now(), updatedAt: serverTimestamp(), deleted: false }, { merge: true });
           await batch.commit();
-          return (await arrived) - start;
+          return (await within(arrived, DELIVERY_TIMEOUT_MS, `the same-shape onSnapshot seeing ${id}`)) - start;
         },
       ], E2E);
       const pair = { subject: triple[0]!, baseline: triple[1]!, sameShape: triple[2]! };
