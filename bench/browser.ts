@@ -25,7 +25,7 @@ import { directConversationId } from '@localfire/chat-model';
 import { createCleanup, launchProfileContext, serve } from '../test-support/browser.js';
 import type { Served } from '../test-support/browser.js';
 import { CHAT_RULES_PATH } from '../test-support/paths.js';
-import { measure, measurePair, percentile, toRow } from './harness.js';
+import { measure, measurePair, percentile, toRow, within } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 
 /** The bench page's API (apps/chat/test/bench-page/main.ts), as the page exposes it. */
@@ -201,7 +201,7 @@ async function readRow(hostAndPort: string, served: Served, log: (m: string) => 
     await page.waitForFunction(() => '__readBench' in globalThis, undefined, { timeout: 60_000 });
     const [host, port] = hostAndPort.split(':');
     const setup: ReadSetup = { projectId, host: host ?? '127.0.0.1', port: Number(port), userId: 'alice', conversationId, members, count: READ_COUNT };
-    const counts = await page.evaluate((s) => (globalThis as unknown as PageGlobals).__readBench.setupRead(s), setup);
+    const counts = await within(page.evaluate((s) => (globalThis as unknown as PageGlobals).__readBench.setupRead(s), setup), 120_000, 'the bench page setting up the read (local rows, SDK cache)');
     if (counts.local !== READ_COUNT || counts.sdk !== READ_COUNT) throw new Error(`setup returned ${JSON.stringify(counts)}`);
     log('measuring');
     const local = (): Promise<number> => page.evaluate(() => (globalThis as unknown as PageGlobals).__readBench.readLocal());
@@ -280,7 +280,8 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
     // A person's pace, not a burst: the previous send's push and acknowledgement settle in between.
     const samples = await measure(async () => {
       await page.waitForTimeout(SEND_GAP_MS);
-      const sample = await page.evaluate((text) => (globalThis as unknown as PageGlobals).__sendProbe(text), `bench message ${++n}`);
+      const text = `bench message ${++n}`;
+      const sample = await within(page.evaluate((t) => (globalThis as unknown as PageGlobals).__sendProbe(t), text), 30_000, `"${text}" appearing in the chat`);
       traced.push(sample);
       return sample.total;
     }, { warmup: 10, iterations: 100 });
