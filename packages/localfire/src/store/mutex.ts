@@ -9,6 +9,15 @@ export interface Mutex {
   readonly locked: boolean;
 }
 
+/** Calls `fn` now; a synchronous throw becomes a rejection. */
+function start<R>(fn: () => Promise<R>): Promise<R> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+}
+
 export function createMutex(): Mutex {
   let tail: Promise<void> = Promise.resolve();
   let holders = 0;
@@ -17,8 +26,11 @@ export function createMutex(): Mutex {
       return holders > 0;
     },
     run<R>(fn: () => Promise<R>): Promise<R> {
+      // A free lock starts `fn` at once, in the caller's task: a click's transaction posts its
+      // first statement before the UI re-renders. A held lock queues it, FIFO.
+      const free = holders === 0;
       holders++;
-      const result = tail.then(fn);
+      const result = free ? start(fn) : tail.then(fn);
       tail = result.then(
         () => {
           holders--;

@@ -43,6 +43,28 @@ describe('mutex', () => {
     expect(log).toEqual(['start a', 'end a', 'start b', 'end b']);
     expect(mutex.locked).toBe(false);
   });
+
+  it('starts a caller at once when free, queues it while held, and turns a synchronous throw into a rejection', async () => {
+    const mutex = createMutex();
+    const log: string[] = [];
+    const first = mutex.run(async () => {
+      log.push('first');
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    const second = mutex.run(() => {
+      log.push('second');
+      return Promise.resolve();
+    });
+    expect(log).toEqual(['first']);
+    await Promise.all([first, second]);
+    expect(log).toEqual(['first', 'second']);
+    const thrown = mutex.run(() => {
+      throw new Error('sync');
+    });
+    await expect(thrown).rejects.toThrow('sync');
+    expect(mutex.locked).toBe(false);
+    await expect(mutex.run(() => Promise.resolve('after'))).resolves.toBe('after');
+  });
 });
 
 describe('column codecs', () => {
