@@ -63,7 +63,7 @@ function deferred() {
   return { promise, resolve };
 }
 
-function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number } = {}) {
+function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike> } = {}) {
   const source = fakeSource();
   const stalls: StallInfo[] = [];
   const delivered: { changes: RemoteChange[]; checkpoint: Checkpoint | null }[] = [];
@@ -91,6 +91,7 @@ function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpo
       random: () => 0,
     },
     ...(opts.windowDocs === undefined ? {} : { windowDocs: opts.windowDocs }),
+    ...(opts.fetch === undefined ? {} : { fetch: opts.fetch, verifyAfterMs: 1_000 }),
   });
   const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
   return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
@@ -294,5 +295,56 @@ describe('Firestore listener window', () => {
     expect(deliveredIds()).toHaveLength(500);
     expect(source.opened).toHaveLength(1);
     subscription.close();
+  });
+});
+
+describe('Firestore scope verification read', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const snapshot = (changes: readonly SnapshotChangeLike[]): SnapshotLike => ({ metadata: { fromCache: false }, docChanges: () => changes });
+
+  it('reads the queries once, a second after the listeners are current, and delivers what the listener missed, never an older version', async () => {
+    const fetched: FakeQuery[] = [];
+    const server = [listDoc('a', 100), listDoc('missed', 150), listDoc('b', 180)];
+    const { source, deliveredIds, delivered, subscription } = start({
+      fetch: (query) => {
+        fetched.push(query);
+        return Promise.resolve(snapshot(server));
+      },
+    });
+    const listener = source.open()[0]!;
+    listener.emit(false, [listDoc('a', 100)]);
+    await vi.advanceTimersByTimeAsync(0);
+    listener.emit(false, [{ ...listDoc('b', 200), type: 'modified' }]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(fetched).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetched).toEqual([{ chunk: 0, from: null }]);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 200, id: 'b' });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetched).toHaveLength(1);
+    subscription.close();
+  });
+
+  it('verifies again after a reopen, and a failed read changes nothing', async () => {
+    let calls = 0;
+    const { source, deliveredIds, errors, subscription } = start({
+      windowDocs: 1,
+      fetch: () => {
+        calls += 1;
+        return Promise.reject(new Error('offline'));
+      },
+    });
+    source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+    await vi.advanceTimersByTimeAsync(0);
+    source.open()[0]!.emit(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(1);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+    expect(errors).toEqual([]);
+    subscription.close();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

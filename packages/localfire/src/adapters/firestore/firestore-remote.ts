@@ -25,7 +25,7 @@
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
 import type { Firestore, Query } from 'firebase/firestore';
-import { disableNetwork, enableNetwork, terminate } from 'firebase/firestore';
+import { disableNetwork, enableNetwork, getDocsFromServer, terminate } from 'firebase/firestore';
 import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
@@ -144,6 +144,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             return queries;
           },
           listen: sdkSnapshotSource,
+          fetch: (query) => getDocsFromServer(query),
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),

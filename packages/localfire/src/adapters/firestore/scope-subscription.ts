@@ -24,6 +24,14 @@
  * on every change to it, so there a small window is the difference between O(1) and O(session)
  * work per change.)
  *
+ * Verification: the emulator can drop a change committed while a listener is being registered
+ * (the listener then reports itself current and never hears of it; seen in the remote contract
+ * and the sync bench, about once in a few dozen opens under load). With `fetch`, once the
+ * listeners of an open are all current, the same queries are read once from the server after
+ * `verifyAfterMs`; a document newer than what was delivered, and not already buffered, goes
+ * through the same buffer and flush. Never an older version: a known serverTime at or after the
+ * fetched one skips it. A failed fetch is ignored (the listeners stay the source of truth).
+ *
  * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
  * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
  * and the `delivered` map survive a reopen, so nothing is skipped and a document already
@@ -83,6 +91,10 @@ export interface ScopeSubscriptionOptions<Q> {
   /** Connection hint per listener (keyed by an object): after its first server snapshot, whether the latest came from the server. Called with true on close. */
   readonly reportReachability: (listenerKey: object, reachable: boolean) => void;
   readonly stall: StallOptions;
+  /** One read of a query from the server (the SDK's `getDocsFromServer`), for verification. */
+  readonly fetch?: (query: Q) => Promise<SnapshotLike>;
+  /** Delay from the listeners of an open all being current to the verification read. Default 1000 ms. */
+  readonly verifyAfterMs?: number;
   /**
    * Roll the listeners forward (reopen after the last delivered checkpoint) once they have
    * delivered more than this many documents. Omit for scopes a document can leave without a
@@ -117,6 +129,9 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let deliveredSinceOpen = 0;
   let closed = false;
   let flushScheduled = false;
+  /** The queries of the current open, and whether their verification read was scheduled. */
+  let opened: { readonly queries: readonly Q[]; verifying: boolean } = { queries: [], verifying: false };
+  let verifyTimer: ReturnType<typeof setTimeout> | undefined;
   let chain: Promise<void> = Promise.resolve();
 
   const watchdog = createStallWatchdog({
@@ -189,6 +204,43 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (options.windowDocs !== undefined && deliveredSinceOpen > options.windowDocs) open();
   };
 
+  const scheduleFlush = (): void => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    queueMicrotask(flush);
+  };
+
+  const scheduleVerify = (target: typeof opened): void => {
+    target.verifying = true;
+    const fetch = options.fetch;
+    if (fetch === undefined) return;
+    verifyTimer = setTimeout(() => {
+      verifyTimer = undefined;
+      for (const query of target.queries) {
+        fetch(query).then(
+          (snap) => {
+            if (!closed && opened === target) onFetched(snap);
+          },
+          () => undefined,
+        );
+      }
+    }, options.verifyAfterMs ?? 1_000);
+  };
+
+  /** A verification read: documents newer than delivered and not buffered join the buffer. */
+  const onFetched = (snap: SnapshotLike): void => {
+    for (const change of snap.docChanges({ includeMetadataChanges: true })) {
+      if (change.type === 'removed' || change.doc.metadata.hasPendingWrites) continue;
+      const { id, ref } = change.doc;
+      if (buffer.has(id)) continue;
+      const raw = change.doc.data();
+      const known = delivered.get(id);
+      if (known !== undefined && known >= (fromFirestoreData(raw).updatedAtMicros ?? 0)) continue;
+      buffer.set(id, { kind: 'doc', id, path: ref.path, raw });
+    }
+    scheduleFlush();
+  };
+
   const onNext = (listener: Listener, snap: SnapshotLike): void => {
     if (closed || !listeners.includes(listener)) return;
     try {
@@ -206,10 +258,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         watchdog.current(key);
       }
       if (wasCurrent.has(key)) reportReachability(key, !listener.fromCache);
-      if (!flushScheduled) {
-        flushScheduled = true;
-        queueMicrotask(flush);
-      }
+      if (!opened.verifying && options.fetch !== undefined && listeners.every((l) => !l.fromCache)) scheduleVerify(opened);
+      scheduleFlush();
     } catch (e) {
       fail(mapFirestoreError(e, 'snapshot'));
     }
@@ -227,6 +277,9 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     try {
       const queries = options.queries(checkpoint);
       for (const key of keys.slice(queries.length)) watchdog.current(key);
+      if (verifyTimer !== undefined) clearTimeout(verifyTimer);
+      verifyTimer = undefined;
+      opened = { queries, verifying: false };
       const next = queries.map((query, index): { query: Q; listener: Listener } => ({ query, listener: { key: (keys[index] ??= {}), fromCache: true, unsubscribe: () => undefined } }));
       listeners = next.map((n) => n.listener);
       for (const { query, listener } of next) {
@@ -252,6 +305,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (closed) return;
     closed = true;
     watchdog.stop();
+    if (verifyTimer !== undefined) clearTimeout(verifyTimer);
     buffer.clear();
     for (const key of keys) reportReachability(key, true);
     for (const listener of listeners) listener.unsubscribe();
