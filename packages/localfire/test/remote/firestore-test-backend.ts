@@ -41,6 +41,8 @@ ${levels.join('\n')}
 }
 
 export const firestoreContractHarness: RemoteContractHarness = {
+  // A stalled listener gets reopened after 2 s (+ backoff); two CI runs saw one need more than 10 s.
+  deliveryDeadlineMs: 30_000,
   async setup(): Promise<RemoteTestBackend> {
     const project = await createTestProject({ label: 'remote-contract', rules: rulesDenying([]) });
     const denied: string[] = [];

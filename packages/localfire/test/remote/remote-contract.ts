@@ -14,6 +14,11 @@ import { until as waitUntil } from '../../../../test-support/until.js';
 export interface RemoteContractHarness {
   /** A fresh, empty backend for one test (isolated: own data). */
   setup(): Promise<RemoteTestBackend>;
+  /**
+   * How long a test waits for a delivery. Default 10 s. The emulator now and then leaves a new
+   * listener silent until the adapter's stall watchdog has reopened it more than once.
+   */
+  readonly deliveryDeadlineMs?: number;
 }
 
 export interface RemoteTestBackend {
@@ -31,10 +36,13 @@ export interface RemoteTestBackend {
 }
 
 const DEADLINE_MS = 10_000;
+/** This file's deadline for one wait: the harness's `deliveryDeadlineMs` (set by describeRemoteContract). */
+let deadlineMs = DEADLINE_MS;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const until = (condition: () => boolean, what: string) => waitUntil(condition, what, { timeoutMs: DEADLINE_MS, intervalMs: 5 });
+const until = (condition: () => boolean, what: string, describe?: () => string) =>
+  waitUntil(condition, what, { timeoutMs: deadlineMs, intervalMs: 5, ...(describe === undefined ? {} : { describe }) });
 
 const set = (value: unknown): FieldChange => ({ op: 'set', value });
 
@@ -90,7 +98,7 @@ function watch(client: RemotePort, scope: RemoteScope, from: Checkpoint | null =
     ids: () => changes.map(idOf),
     async waitFor(id, type) {
       const find = () => changes.find((c) => idOf(c) === id && (type === undefined || c.type === type));
-      await until(() => find() !== undefined, `${type ?? 'a change'} of ${id}`);
+      await until(() => find() !== undefined, `${type ?? 'a change'} of ${id}`, () => `seen: ${JSON.stringify(changes.map((c) => `${c.type}:${idOf(c)}`))}; errors: ${errors.map((e) => e.kind).join(', ') || 'none'}`);
       return find()!;
     },
     lastCheckpoint: () => batches.at(-1)?.checkpoint ?? null,
@@ -112,7 +120,8 @@ async function rejection(promise: Promise<unknown>): Promise<LocalfireError> {
 }
 
 export function describeRemoteContract(name: string, harness: RemoteContractHarness): void {
-  describe(`remote contract: ${name}`, () => {
+  deadlineMs = harness.deliveryDeadlineMs ?? DEADLINE_MS;
+  describe(`remote contract: ${name}`, { timeout: 2 * deadlineMs + 10_000 }, () => {
     let backend: RemoteTestBackend;
     let clients: RemotePort[];
     const connect = async (userId: string | null = 'alice') => {
