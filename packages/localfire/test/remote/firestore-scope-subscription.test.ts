@@ -303,7 +303,7 @@ describe('Firestore scope verification read', () => {
   afterEach(() => vi.useRealTimers());
   const snapshot = (changes: readonly SnapshotChangeLike[]): SnapshotLike => ({ metadata: { fromCache: false }, docChanges: () => changes });
 
-  it('reads the queries once, a second after the listeners are current, and delivers what the listener missed, never an older version', async () => {
+  it('reads once, a second after the listeners are current, after the checkpoint delivered by then, and delivers what the listener missed, never an older version', async () => {
     const fetched: FakeQuery[] = [];
     const server = [listDoc('a', 100), listDoc('missed', 150), listDoc('b', 180)];
     const { source, deliveredIds, delivered, subscription } = start({
@@ -319,7 +319,7 @@ describe('Firestore scope verification read', () => {
     await vi.advanceTimersByTimeAsync(999);
     expect(fetched).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fetched).toEqual([{ chunk: 0, from: null }]);
+    expect(fetched).toEqual([{ chunk: 0, from: { serverTime: 200, id: 'b' } }]);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
     expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 200, id: 'b' });
     await vi.advanceTimersByTimeAsync(60_000);

@@ -25,7 +25,7 @@
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
 import type { Firestore, Query } from 'firebase/firestore';
-import { disableNetwork, enableNetwork, getDocsFromServer, terminate } from 'firebase/firestore';
+import { disableNetwork, enableNetwork, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
 import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
@@ -80,6 +80,9 @@ export interface FirestoreRemote extends RemotePort {
   onStall(listener: (info: StallInfo) => void): () => void;
   readonly firestore: Firestore;
 }
+
+/** Documents one verification read returns at most (newer ones arrive through the listener). */
+const VERIFY_LIMIT = 500;
 
 /** Default of {@link FirestoreRemoteOptions.listenerWindowDocs}. */
 export const DEFAULT_LISTENER_WINDOW_DOCS = 50;
@@ -144,7 +147,9 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             return queries;
           },
           listen: sdkSnapshotSource,
-          fetch: (query) => getDocsFromServer(query),
+          // A limit makes it a query of its own: the SDK would answer the listener's own query from
+          // that listener's target, which is what is being checked.
+          fetch: (q) => getDocsFromServer(query(q, limit(VERIFY_LIMIT))),
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),

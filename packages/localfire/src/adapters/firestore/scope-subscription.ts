@@ -28,7 +28,8 @@
  * (the listener then reports itself current and never hears of it; seen in the remote contract
  * and the sync bench, about once in a few dozen opens under load). With `fetch`, once the
  * listeners of an open are all current, the same queries are read once from the server after
- * `verifyAfterMs`; a document newer than what was delivered, and not already buffered, goes
+ * `verifyAfterMs` (after the checkpoint delivered by then); a document newer than what was
+ * delivered, and not already buffered, goes
  * through the same buffer and flush. Never an older version: a known serverTime at or after the
  * fetched one skips it. A failed fetch is ignored (the listeners stay the source of truth).
  *
@@ -216,7 +217,10 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (fetch === undefined) return;
     verifyTimer = setTimeout(() => {
       verifyTimer = undefined;
-      for (const query of target.queries) {
+      if (closed || opened !== target) return;
+      // After what was delivered by now: usually nothing to read, and a query the SDK cannot
+      // answer from the listener's own target.
+      for (const query of options.queries(checkpoint)) {
         fetch(query).then(
           (snap) => {
             if (!closed && opened === target) onFetched(snap);
