@@ -130,8 +130,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let deliveredSinceOpen = 0;
   let closed = false;
   let flushScheduled = false;
-  /** The queries of the current open, and whether their verification read was scheduled. */
-  let opened: { readonly queries: readonly Q[]; verifying: boolean } = { queries: [], verifying: false };
+  /** The current open (a new object per open), and whether its verification read was scheduled. */
+  let opened: { verifying: boolean } = { verifying: false };
   let verifyTimer: ReturnType<typeof setTimeout> | undefined;
   let chain: Promise<void> = Promise.resolve();
 
@@ -283,7 +283,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       for (const key of keys.slice(queries.length)) watchdog.current(key);
       if (verifyTimer !== undefined) clearTimeout(verifyTimer);
       verifyTimer = undefined;
-      opened = { queries, verifying: false };
+      opened = { verifying: false };
       const next = queries.map((query, index): { query: Q; listener: Listener } => ({ query, listener: { key: (keys[index] ??= {}), fromCache: true, unsubscribe: () => undefined } }));
       listeners = next.map((n) => n.listener);
       for (const { query, listener } of next) {
