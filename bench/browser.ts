@@ -24,26 +24,14 @@ import { startFirestoreEmulator, uniqueProjectId } from 'localfire/testing/emula
 import { directConversationId } from '@localfire/chat-model';
 import { createCleanup, launchProfileContext, serve } from '../test-support/browser.js';
 import type { Served } from '../test-support/browser.js';
+import type { ReadBenchApi, ReadSetup } from '../test-support/bench-page-api.js';
 import { CHAT_RULES_PATH } from '../test-support/paths.js';
 import { measure, measurePair, percentile, toRow, within } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 
-/** The bench page's API (apps/chat/test/bench-page/main.ts), as the page exposes it. */
-interface ReadSetup {
-  readonly projectId: string;
-  readonly host: string;
-  readonly port: number;
-  readonly userId: string;
-  readonly conversationId: string;
-  readonly members: readonly string[];
-  readonly count: number;
-}
+/** What the pages expose: the read bench page's API, and the send probe injected into the app. */
 interface PageGlobals {
-  readonly __readBench: {
-    setupRead(setup: ReadSetup): Promise<{ readonly local: number; readonly sdk: number }>;
-    readLocal(): Promise<number>;
-    readSdk(): Promise<number>;
-  };
+  readonly __readBench: ReadBenchApi;
   /** {@link SEND_PROBE} */
   readonly __sendProbe: (text: string) => Promise<SendSample>;
 }

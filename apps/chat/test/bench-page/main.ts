@@ -10,25 +10,7 @@ import { createLocalStore } from 'localfire';
 import { openBrowserDatabase } from 'localfire/browser';
 import { chatCollections, createChatRepositories } from '@localfire/chat-model';
 import type { ChatRepositories } from '@localfire/chat-model';
-
-export interface ReadSetup {
-  readonly projectId: string;
-  readonly host: string;
-  readonly port: number;
-  readonly userId: string;
-  readonly conversationId: string;
-  readonly members: readonly string[];
-  readonly count: number;
-}
-
-export interface ReadBenchApi {
-  /** Seeds the local database and fills the SDK cache; resolves with how many messages each read returns. */
-  setupRead(setup: ReadSetup): Promise<{ readonly local: number; readonly sdk: number }>;
-  /** One read through the repository (SQLite WASM); resolves with its duration in ms. */
-  readLocal(): Promise<number>;
-  /** One read from the SDK's persistent cache, mapped to plain objects; resolves with its duration in ms. */
-  readSdk(): Promise<number>;
-}
+import type { ReadBenchApi, ReadSetup } from '../../../../test-support/bench-page-api.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 let repositories: ChatRepositories | undefined;
