@@ -50,6 +50,7 @@ export interface RawRow {
   readonly id: string;
   readonly data: Readonly<Record<string, unknown>>;
   readonly syncStatus: SyncStatus;
+  /** The newest server version (commit time, `RemoteDoc.version`) the row has seen or had acknowledged. */
   readonly serverTime: ServerTime | null;
   readonly deleted: boolean;
 }
@@ -103,7 +104,8 @@ export interface SyncTransaction {
   purgeRow(collection: string, id: string): Promise<void>;
   /**
    * The server acknowledged these entries: delete them; each document with no entry left
-   * becomes `synced` with the given server time (its retry count reset).
+   * becomes `synced` (its retry count reset). `serverTime` is the acknowledged version
+   * (`WriteAck.version`); a row keeps the newest version it has seen.
    */
   ack(acks: readonly { readonly seq: number; readonly serverTime: ServerTime }[]): Promise<void>;
   /**

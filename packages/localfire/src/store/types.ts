@@ -8,7 +8,7 @@ export interface RowMeta {
   readonly syncStatus: SyncStatus;
   readonly retryCount: number;
   readonly lastSyncAttempt: Date | null;
-  /** Server `updatedAt` of the last version seen from or acknowledged by the server. */
+  /** Commit time of the newest server version seen from or acknowledged by the server. */
   readonly serverTimestamp: Date | null;
   /** Local creation time. */
   readonly createdAt: Date;

@@ -36,6 +36,8 @@ export interface RawRemoteDocument {
   readonly data: unknown;
   /** `updatedAt` in µs, or null when the document has none (treated as server time 0). */
   readonly updatedAtMicros: ServerTime | null;
+  /** The document's commit time in µs ({@link RemoteDoc.version}); absent: its `updatedAt`. */
+  readonly versionMicros?: ServerTime | null;
   /** The change type to report for a valid document. Default `modified`. */
   readonly type?: 'added' | 'modified';
 }
@@ -109,9 +111,10 @@ export function encodeFields(def: CollectionDef, fields: Readonly<Record<string,
 }
 
 /**
- * Decodes one remote document: path shape, `deleted` flag, each field by kind (absent or
+ * Decodes one remote document: path shape, `deleted` flag, times, each field by kind (absent or
  * null optional fields are omitted; parent fields missing from the data are taken from the
- * path), then the collection's schema. A document without `updatedAt` gets server time 0.
+ * path), then the collection's schema. A document without `updatedAt` gets server time 0; without a
+ * known version, its `updatedAt` is its version.
  * Anything wrong yields an `invalid` change (kind `invalid-data`, the raw data kept) instead
  * of a document. Tombstones are lenient: a deleted document whose fields no longer pass
  * is delivered with the fields that decode, since its content is never applied.
@@ -131,6 +134,8 @@ export function decodeRemoteDocument(def: CollectionDef, raw: RawRemoteDocument)
     if (typeof deleted !== 'boolean') return invalid(invalidData(`${path}: "deleted" is not a boolean`, { path }));
     const serverTime = raw.updatedAtMicros ?? 0;
     if (!Number.isSafeInteger(serverTime) || serverTime < 0) return invalid(invalidData(`${path}: updatedAt is not a valid time`, { path }));
+    const version = raw.versionMicros ?? serverTime;
+    if (!Number.isSafeInteger(version) || version < 0) return invalid(invalidData(`${path}: the document version is not a valid time`, { path }));
 
     const decoded: Record<string, unknown> = {};
     const issues: string[] = [];
@@ -153,7 +158,7 @@ export function decodeRemoteDocument(def: CollectionDef, raw: RawRemoteDocument)
     }
     const doc = (fields: Record<string, unknown>): RemoteChange => ({
       type: raw.type ?? 'modified',
-      doc: { collection: def.name, id, path, data: fields, serverTime, deleted },
+      doc: { collection: def.name, id, path, data: fields, serverTime, version, deleted },
     });
     if (issues.length > 0) {
       return deleted ? doc(decoded) : invalid(invalidData(`${path}: ${issues.join('; ')}`, { path, issues }));

@@ -52,7 +52,7 @@ export function createInFlightWrites(): InFlightWrites {
     noteSnapshot(doc) {
       if (!flying.has(doc.path)) return;
       const previous = noted.get(doc.path);
-      if (!previous || doc.serverTime >= previous.serverTime) noted.set(doc.path, doc);
+      if (!previous || doc.version >= previous.version) noted.set(doc.path, doc);
     },
     take(path) {
       const doc = noted.get(path);

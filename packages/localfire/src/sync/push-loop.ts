@@ -164,7 +164,7 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       if (stopped()) return 'end-pass';
       return onBatchFailure(batch, toLocalfireError(e), blocked);
     }
-    const acked = batch.map((e, i) => ({ seq: e.seq, serverTime: acks[i]?.serverTime ?? 0 }));
+    const acked = batch.map((e, i) => ({ seq: e.seq, serverTime: acks[i]?.version ?? 0 }));
     await store.transaction(async (tx) => {
       await tx.ack(acked);
       await reresolveNoted(tx, batch, acked);
@@ -182,7 +182,7 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
     for (const [path, ackTime] of ackTimes) {
       const doc = options.inFlight.take(path);
       const def = doc && options.collections.get(doc.collection);
-      if (!doc || !def || doc.serverTime < ackTime) continue;
+      if (!doc || !def || doc.version < ackTime) continue;
       const local = await tx.readRow(def.name, doc.id);
       const pending = await tx.pendingChanges(def.name, doc.id);
       const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });

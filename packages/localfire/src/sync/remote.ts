@@ -24,7 +24,8 @@ export interface RemoteWrite {
 /** The server's acknowledgement of one write. */
 export interface WriteAck {
   readonly path: string;
-  readonly serverTime: ServerTime;
+  /** The document's {@link RemoteDoc.version} once the write was applied (or a newer one). */
+  readonly version: ServerTime;
 }
 
 /** A decoded, validated remote document, field values in local representation. */
@@ -33,8 +34,18 @@ export interface RemoteDoc {
   readonly id: string;
   readonly path: string;
   readonly data: Readonly<Record<string, unknown>>;
-  /** The document's server `updatedAt`. */
+  /**
+   * The document's server `updatedAt`: the order listeners deliver in and resume from
+   * (checkpoints). Firestore stamps it when a write request STARTS, so a write that starts
+   * first but commits last leaves the document with an older `updatedAt` than the version it
+   * replaced: never compare versions of one document by it.
+   */
   readonly serverTime: ServerTime;
+  /**
+   * The version of this state of the document: its commit time on the server (Firestore's
+   * update time), which only grows for a document. Conflicts are ordered by it.
+   */
+  readonly version: ServerTime;
   /** Tombstone. */
   readonly deleted: boolean;
 }

@@ -9,8 +9,10 @@
  *              when a pending `set` replaced it)
  *   immutable  first value seen stays                first value seen stays
  *
- * "Newest server version" compares the remote document's server time with the newest the
- * row has seen (`local.serverTime`); on a tie the remote wins (it IS the server's state).
+ * "Newest server version" compares the remote document's version (its commit time) with the
+ * newest the row has seen (`local.serverTime`); on a tie the remote wins (it IS the server's
+ * state). Not its `updatedAt`: that is stamped when a write starts, so of two concurrent writes
+ * the one committed last can carry the older `updatedAt`.
  * Device clocks play no part. Hence a row with no pending fields ends exactly equal to the
  * newest server document it received, whatever the order or duplication of deliveries.
  * The tombstone flag follows the newest server version too, except that a pending local
@@ -73,7 +75,7 @@ export interface Resolution {
 export function resolveRemote(input: ResolveInput): Resolution {
   const { def, local, pendingFields, remote } = input;
   const localPending = local !== undefined && (pendingFields.size > 0 || local.syncStatus === 'pending' || local.syncStatus === 'failed');
-  const remoteIsNewest = local?.serverTime == null || remote.serverTime >= local.serverTime;
+  const remoteIsNewest = local?.serverTime == null || remote.version >= local.serverTime;
   const conflicts: FieldConflict[] = [];
   const data: Record<string, unknown> = {};
 
@@ -105,7 +107,7 @@ export function resolveRemote(input: ResolveInput): Resolution {
   }
 
   const deleted = resolveDeleted(local, localPending, remoteIsNewest, remote.deleted);
-  const serverTime = Math.max(local?.serverTime ?? remote.serverTime, remote.serverTime);
+  const serverTime = Math.max(local?.serverTime ?? remote.version, remote.version);
   const syncStatus: SyncStatus = !localPending || !local ? 'synced' : local.syncStatus === 'synced' ? 'pending' : local.syncStatus;
   const row: ResolvedRow = { id: remote.id, data, serverTime, deleted, syncStatus };
   return { row, conflicts, changed: !sameRow(local, row) };

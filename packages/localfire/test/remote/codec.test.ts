@@ -28,8 +28,15 @@ const todoWrite = (fields: Record<string, FieldChange>, overrides: Partial<Remot
 const hasNestedArray = (v: unknown): boolean =>
   Array.isArray(v) ? v.some((x) => Array.isArray(x) || hasNestedArray(x)) : typeof v === 'object' && v !== null && Object.values(v).some(hasNestedArray);
 const validData = { listId: 'l1', title: 'Buy milk', done: false, position: 3, tags: ['a', 'b'] };
-const decodeTodo = (data: unknown, extra: { updatedAtMicros?: number | null; path?: string; id?: string; type?: 'added' | 'modified' } = {}) =>
-  decodeRemoteDocument(todos, { id: extra.id ?? 't1', path: extra.path ?? 'lists/l1/todos/t1', data, updatedAtMicros: extra.updatedAtMicros === undefined ? 1_700_000_000_000_123 : extra.updatedAtMicros, ...(extra.type ? { type: extra.type } : {}) });
+const decodeTodo = (data: unknown, extra: { updatedAtMicros?: number | null; versionMicros?: number | null; path?: string; id?: string; type?: 'added' | 'modified' } = {}) =>
+  decodeRemoteDocument(todos, {
+    id: extra.id ?? 't1',
+    path: extra.path ?? 'lists/l1/todos/t1',
+    data,
+    updatedAtMicros: extra.updatedAtMicros === undefined ? 1_700_000_000_000_123 : extra.updatedAtMicros,
+    ...(extra.versionMicros === undefined ? {} : { versionMicros: extra.versionMicros }),
+    ...(extra.type ? { type: extra.type } : {}),
+  });
 const invalidOf = (change: RemoteChange) => {
   if (change.type !== 'invalid') throw new Error(`expected invalid, got ${change.type}`);
   return change;
@@ -124,7 +131,7 @@ describe('decodeRemoteDocument', () => {
     const change = decodeTodo({ ...validData, dueAt, notes: { k: [1] }, deleted: false, extra: 'ignored' }, { type: 'added' });
     expect(change).toEqual({
       type: 'added',
-      doc: { collection: 'todos', id: 't1', path: 'lists/l1/todos/t1', serverTime: 1_700_000_000_000_123, deleted: false, data: { ...validData, dueAt, notes: { k: [1] } } },
+      doc: { collection: 'todos', id: 't1', path: 'lists/l1/todos/t1', serverTime: 1_700_000_000_000_123, version: 1_700_000_000_000_123, deleted: false, data: { ...validData, dueAt, notes: { k: [1] } } },
     });
   });
 
@@ -145,6 +152,12 @@ describe('decodeRemoteDocument', () => {
     expect(docOf(decodeTodo(validData, { updatedAtMicros: null })).serverTime).toBe(0);
     expect(decodeTodo(validData, { updatedAtMicros: -1 }).type).toBe('invalid');
     expect(decodeTodo(validData, { updatedAtMicros: 1.5 }).type).toBe('invalid');
+  });
+
+  it('carries the document version apart from updatedAt (updatedAt when no version is known), and refuses a broken one', () => {
+    expect(docOf(decodeTodo(validData, { updatedAtMicros: 10, versionMicros: 25 }))).toMatchObject({ serverTime: 10, version: 25 });
+    expect(docOf(decodeTodo(validData, { updatedAtMicros: 10, versionMicros: null }))).toMatchObject({ serverTime: 10, version: 10 });
+    expect(invalidOf(decodeTodo(validData, { versionMicros: -5 })).error.message).toMatch(/version/);
   });
 
   it.each([

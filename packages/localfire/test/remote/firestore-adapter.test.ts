@@ -81,8 +81,9 @@ describe('Firestore remote adapter', () => {
     const [late] = await a.write([{ ...todo('l1', wanted.at(-1)!), fields: { title: set('late edit') } }]);
     await a.write([{ ...todo('l1', 'c03'), fields: { title: set('not wanted') } }]);
     await until(() => seen.changes.length === wanted.length + 1, 'the late edit');
-    expect(seen.changes.at(-1)).toMatchObject({ type: 'modified', doc: { id: wanted.at(-1), serverTime: late!.serverTime } });
-    expect(seen.checkpoints.at(-1)).toEqual({ serverTime: late!.serverTime, id: wanted.at(-1) });
+    const edited = seen.changes.at(-1);
+    expect(edited).toMatchObject({ type: 'modified', doc: { id: wanted.at(-1), version: late!.version } });
+    expect(seen.checkpoints.at(-1)).toEqual({ serverTime: edited && 'doc' in edited ? edited.doc.serverTime : -1, id: wanted.at(-1) });
     expect(seen.errors).toEqual([]);
   });
 
@@ -113,7 +114,44 @@ describe('Firestore remote adapter', () => {
     const [ack2] = await a.write([{ ...todo('l1', 'own'), fields: { title: set('again') } }]);
     await until(() => seen.changes.length >= 2, 'both versions');
     await sleep(200);
-    expect(seen.changes.map((c) => ('doc' in c ? c.doc.serverTime : -1))).toEqual([ack!.serverTime, ack2!.serverTime]);
+    expect(seen.changes.map((c) => ('doc' in c ? c.doc.version : -1))).toEqual([ack!.version, ack2!.version]);
+    // updatedAt is stamped when a write starts; its version (the commit time) is never earlier.
+    for (const c of seen.changes) if ('doc' in c) expect(c.doc.serverTime).toBeLessThanOrEqual(c.doc.version);
+  });
+
+  it('versions follow commit order when updatedAt does not: a write that started first and committed last is the newest', { timeout: 120_000 }, async () => {
+    // updatedAt = serverTimestamp() is stamped when the server starts a write; a large batch started
+    // just before a small one can commit after it, leaving the document with the older updatedAt.
+    const [a, b, c] = [connect('alice'), connect('bob'), connect('carol', { listenerWindowDocs: Infinity })];
+    const seen = watch(c, { collection: 'todos', parents: { listId: 'race' } });
+    const versionsOfX = () => seen.changes.flatMap((ch) => ('doc' in ch && ch.doc.id === 'x' ? [ch.doc] : []));
+    const edit = (title: string): RemoteWrite => {
+      const base = todo('race', 'x');
+      return { ...base, fields: { ...base.fields, title: set(title) } };
+    };
+    let inversions = 0;
+    for (let round = 0; round < 60 && inversions < 2; round += 1) {
+      const filler = Array.from({ length: 300 }, (_, i) => todo('filler', `r${round}-${i}`));
+      const big = a.write([...filler, edit(`a${round}`)]);
+      await sleep(5 + (round % 8) * 5);
+      const small = b.write([edit(`b${round}`)]);
+      const [bigAcks, smallAcks] = await Promise.all([big, small]);
+      const [aVersion, bVersion] = [bigAcks.at(-1)!.version, smallAcks[0]!.version];
+      const winner = aVersion > bVersion ? `a${round}` : `b${round}`;
+      // What carol ends with is the last commit, by version, whatever the updatedAt of either.
+      await until(() => versionsOfX().at(-1)?.data['title'] === winner, `carol to hold ${winner}`).catch((e: unknown) => {
+        throw new Error(`${String(e)}: acks a ${aVersion}, b ${bVersion}; carol saw ${JSON.stringify(versionsOfX().map((d) => [d.data["title"], d.serverTime, d.version]))}`);
+      });
+      const thisRound = versionsOfX().filter((d) => String(d.data['title']).slice(1) === String(round));
+      expect(thisRound.at(-1)!.version).toBe(Math.max(aVersion, bVersion));
+      if (thisRound.length === 2 && thisRound[1]!.serverTime < thisRound[0]!.serverTime) inversions += 1;
+    }
+    const versions = versionsOfX().map((d) => d.version);
+    expect(versions).toEqual([...versions].sort((x, y) => x - y));
+    expect(new Set(versions).size).toBe(versions.length);
+    // The race this test is about happened (about one round in ten on the emulator).
+    expect(inversions).toBeGreaterThan(0);
+    expect(seen.errors).toEqual([]);
   });
 
   it('with the network disabled: offline state, writes rejected at once as offline; close() refuses further use', async () => {
@@ -146,7 +184,7 @@ describe('Firestore remote adapter', () => {
     await a.write([todo('l1', 'sentinel')]);
     await until(() => seen.ids().includes('sentinel'), 'the sentinel');
     expect(seen.ids()).toEqual(['q1', 'sentinel']);
-    expect(seen.changes[0]).toMatchObject({ doc: { serverTime: retry!.serverTime, data: { title: 'retried', position: 1 } } });
+    expect(seen.changes[0]).toMatchObject({ doc: { version: retry!.version, data: { title: 'retried', position: 1 } } });
   });
 
   it('hands over a batch only after the previous onChanges promise settled, and reports a throwing handler', async () => {

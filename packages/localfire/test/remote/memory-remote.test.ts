@@ -77,7 +77,7 @@ describe('in-memory backend', () => {
     const [d] = await client.write([todo('l1', 'd')]);
     now = 5_000;
     const [e] = await client.write([todo('l1', 'e')]);
-    expect([a, b, c, d, e].map((x) => x!.serverTime)).toEqual([1_000_000, 1_000_001, 1_000_001, 1_000_002, 5_000_000]);
+    expect([a, b, c, d, e].map((x) => x!.version)).toEqual([1_000_000, 1_000_001, 1_000_001, 1_000_002, 5_000_000]);
     expect(backend.lastServerTime).toBe(5_000_000);
   });
 
@@ -221,7 +221,7 @@ describe('in-memory client controls', () => {
     await flush();
     expect(seen.batches).toHaveLength(2);
     expect(seen.batches[1]).toEqual(seen.batches[0]);
-    expect(seen.batches[0]!.checkpoint).toEqual({ serverTime: ack!.serverTime, id: 'a' });
+    expect(seen.batches[0]!.checkpoint).toEqual({ serverTime: ack!.version, id: 'a' });
   });
 
   it('close stops subscriptions and refuses later writes', async () => {
@@ -287,8 +287,8 @@ describe('in-memory subscriptions', () => {
     await flush();
     expect(seen.batches.map((b) => b.changes.length)).toEqual([2, 1]);
     expect(seen.batches.map((b) => b.checkpoint)).toEqual([
-      { serverTime: acks[0]!.serverTime, id: 'b' },
-      { serverTime: acks[0]!.serverTime, id: 'c' },
+      { serverTime: acks[0]!.version, id: 'b' },
+      { serverTime: acks[0]!.version, id: 'c' },
     ]);
   });
 
@@ -350,7 +350,7 @@ describe('in-memory subscriptions', () => {
     const client = backend.connect();
     const [t] = await client.write([todo('l1', 'b'), todo('l1', 'a'), todo('l1', 'c')]);
     await client.write([todo('l1', 'a', { title: 'later' })]);
-    const seen = record(client, { collection: 'todos' }, { serverTime: t!.serverTime, id: 'a' });
+    const seen = record(client, { collection: 'todos' }, { serverTime: t!.version, id: 'a' });
     await flush();
     expect(seen.keys()).toEqual(['added:b', 'added:c', 'added:a']);
   });

@@ -139,37 +139,39 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       await backend.teardown();
     });
 
-    it('delivers a write to a second client, decoded, with the acknowledged server time', async () => {
+    it('delivers a write to a second client, decoded, with the acknowledged version', async () => {
       const [a, b] = [await connect('alice'), await connect('bob')];
       const dueAt = new Date('2024-05-06T07:08:09.123Z');
       const acks = await a.write([createTodo('l1', 't1', { dueAt, tags: ['x', 'y'], notes: { n: 1, nested: { ok: true } } })]);
-      expect(acks).toEqual([{ path: 'lists/l1/todos/t1', serverTime: expect.any(Number) as number }]);
+      expect(acks).toEqual([{ path: 'lists/l1/todos/t1', version: expect.any(Number) as number }]);
       const seen = watch(b, inList('l1'));
       const doc = docOf(await seen.waitFor('t1'));
-      expect(doc).toMatchObject({ collection: 'todos', id: 't1', path: 'lists/l1/todos/t1', deleted: false, serverTime: acks[0]!.serverTime });
+      expect(doc).toMatchObject({ collection: 'todos', id: 't1', path: 'lists/l1/todos/t1', deleted: false, version: acks[0]!.version });
       expect(doc.data).toEqual({ listId: 'l1', title: 'todo t1', done: false, position: 1, tags: ['x', 'y'], dueAt, notes: { n: 1, nested: { ok: true } } });
       expect(doc.data['dueAt']).toBeInstanceOf(Date);
       expect(doc.data).not.toHaveProperty('id');
 
       const [ack2] = await a.write([createTodo('l1', 't2')]);
       const doc2 = docOf(await seen.waitFor('t2', 'added'));
-      expect(doc2.serverTime).toBe(ack2!.serverTime);
+      expect(doc2.version).toBe(ack2!.version);
       expect(doc2.data).not.toHaveProperty('dueAt');
       expect(doc2.data).not.toHaveProperty('notes');
-      expect(seen.lastCheckpoint()).toEqual({ serverTime: ack2!.serverTime, id: 't2' });
+      expect(seen.lastCheckpoint()).toEqual({ serverTime: doc2.serverTime, id: 't2' });
+      // updatedAt is stamped when the write starts, the version when it commits: never later.
+      expect(doc2.serverTime).toBeLessThanOrEqual(doc2.version);
       expect(seen.errors).toEqual([]);
     });
 
-    it('acknowledges in order with monotonic server times, one time per batch', async () => {
+    it('acknowledges in order with growing versions, one version per batch', async () => {
       const [a, b] = [await connect('alice'), await connect('bob')];
       const [w1] = await a.write([createTodo('l1', 'm1')]);
       const [w2] = await b.write([createTodo('l1', 'm2')]);
       const batch = await a.write([createTodo('l1', 'm4'), createTodo('l1', 'm3')]);
       expect(batch.map((x) => x.path)).toEqual(['lists/l1/todos/m4', 'lists/l1/todos/m3']);
-      expect(w2!.serverTime).toBeGreaterThan(w1!.serverTime);
-      expect(batch[0]!.serverTime).toBeGreaterThan(w2!.serverTime);
-      expect(batch[1]!.serverTime).toBe(batch[0]!.serverTime);
-      expect(Number.isInteger(w1!.serverTime)).toBe(true);
+      expect(w2!.version).toBeGreaterThan(w1!.version);
+      expect(batch[0]!.version).toBeGreaterThan(w2!.version);
+      expect(batch[1]!.version).toBe(batch[0]!.version);
+      expect(Number.isInteger(w1!.version)).toBe(true);
     });
 
     it('replaying the same batch leaves the same documents', async () => {
@@ -178,14 +180,14 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       const writes: RemoteWrite[] = [createTodo('l1', 'r1', { tags: ['a'] }), { ...r2, fields: { ...r2.fields, tags: { op: 'union', values: ['u'] } } }];
       const first = await a.write(writes);
       const second = await a.write(writes);
-      expect(second[0]!.serverTime).toBeGreaterThan(first[0]!.serverTime);
+      expect(second[0]!.version).toBeGreaterThan(first[0]!.version);
       const seen = watch(b, inList('l1'));
       await a.write([createTodo('l1', 'sentinel')]);
       await seen.waitFor('sentinel');
       expect(seen.ids()).toEqual(['r1', 'r2', 'sentinel']);
       expect(docOf(seen.changes[0]).data).toMatchObject({ title: 'todo r1', tags: ['a'] });
       expect(docOf(seen.changes[1]).data).toMatchObject({ title: 'todo r2', tags: ['u'] });
-      expect(docOf(seen.changes[1]).serverTime).toBe(second[1]!.serverTime);
+      expect(docOf(seen.changes[1]).version).toBe(second[1]!.version);
     });
 
     it('unions merge concurrent additions without duplicates', async () => {
@@ -202,16 +204,16 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       const [a, b] = [await connect('alice'), await connect('bob')];
       const seen = watch(b, inList('l1'));
       const [created] = await a.write([createTodo('l1', 'd1')]);
-      expect(docOf(await seen.waitFor('d1', 'added')).serverTime).toBe(created!.serverTime);
+      expect(docOf(await seen.waitFor('d1', 'added')).version).toBe(created!.version);
       const [edited] = await a.write([setTodo('l1', 'd1', { title: set('renamed'), dueAt: set(undefined) })]);
       const modified = docOf(await seen.waitFor('d1', 'modified'));
-      expect(modified).toMatchObject({ serverTime: edited!.serverTime, deleted: false });
+      expect(modified).toMatchObject({ version: edited!.version, deleted: false });
       expect(modified.data['title']).toBe('renamed');
       const [deleted] = await a.write([deleteTodo('l1', 'd1')]);
       await until(() => seen.changes.length === 3, 'the tombstone');
       const tombstone = docOf(seen.changes[2]);
       expect(seen.changes.map((c) => c.type)).toEqual(['added', 'modified', 'modified']);
-      expect(tombstone).toMatchObject({ id: 'd1', deleted: true, serverTime: deleted!.serverTime });
+      expect(tombstone).toMatchObject({ id: 'd1', deleted: true, version: deleted!.version });
       expect(seen.errors).toEqual([]);
     });
 
@@ -224,7 +226,7 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       await a.write([createTodo('l1', 'sentinel')]);
       await seen.waitFor('sentinel');
       const doc = docOf(seen.changes.find((c) => docOrId(c) === 'z1'));
-      expect(doc).toMatchObject({ id: 'z1', deleted: true, serverTime: late!.serverTime });
+      expect(doc).toMatchObject({ id: 'z1', deleted: true, version: late!.version });
       expect(doc.data).toMatchObject({ title: 'edited offline' });
     });
 
@@ -259,13 +261,16 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect(checkpoint?.id).toBe('k1');
       first.subscription.close();
       const batch = await a.write([createTodo('l1', 'k3'), createTodo('l1', 'k2')]);
-      expect(batch[0]!.serverTime).toBe(batch[1]!.serverTime);
+      expect(batch[0]!.version).toBe(batch[1]!.version);
       await a.write([setTodo('l1', 'k1', { title: set('k1 again') })]);
       const [last] = await a.write([createTodo('l1', 'k4')]);
 
       const resumed = watch(b, inList('l1'), checkpoint);
       await resumed.waitFor('k4');
-      const tie = watch(b, inList('l1'), { serverTime: batch[0]!.serverTime, id: 'k2' });
+      // k3 and k2 came in one batch: one updatedAt, so the id breaks the tie.
+      const [k2, k3] = [docOf(resumed.changes[0]), docOf(resumed.changes[1])];
+      expect([k2.id, k3.id, k3.serverTime]).toEqual(['k2', 'k3', k2.serverTime]);
+      const tie = watch(b, inList('l1'), { serverTime: k2.serverTime, id: 'k2' });
       await tie.waitFor('k4');
       await a.write([createTodo('l1', 'sentinel')]);
       await Promise.all([resumed.waitFor('sentinel'), tie.waitFor('sentinel')]);
@@ -273,7 +278,9 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect(docOf(resumed.changes[2]).data['title']).toBe('k1 again');
       expect(tie.ids()).toEqual(['k3', 'k1', 'k4', 'sentinel']);
       const beforeSentinel = resumed.batches.find((x) => x.changes.some((c) => docOrId(c) === 'k4'));
-      expect(beforeSentinel?.checkpoint).toEqual({ serverTime: last!.serverTime, id: 'k4' });
+      const k4 = docOf(beforeSentinel?.changes.find((c) => docOrId(c) === 'k4'));
+      expect(k4.version).toBe(last!.version);
+      expect(beforeSentinel?.checkpoint).toEqual({ serverTime: k4.serverTime, id: 'k4' });
       for (const { changes, checkpoint: cp } of resumed.batches) {
         const tail = docOf(changes.at(-1));
         expect(cp).toEqual({ serverTime: tail.serverTime, id: tail.id });
@@ -358,7 +365,7 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       await seen.waitFor('sentinel');
       expect(seen.ids()).toEqual(['o1', 'sentinel']);
       expect(docOf(seen.changes[0]).data['title']).toBe('offline edit');
-      expect(docOf(seen.changes[0]).serverTime).toBeGreaterThanOrEqual(ack!.serverTime);
+      expect(docOf(seen.changes[0]).version).toBeGreaterThanOrEqual(ack!.version);
       expect(states).toEqual(['offline', 'online']);
       off();
     });

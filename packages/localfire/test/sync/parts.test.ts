@@ -140,13 +140,13 @@ describe('scope keys', () => {
 describe('in-flight writes', () => {
   it('remembers the newest snapshot of a document only while its write is in flight', () => {
     const f = createInFlightWrites();
-    const doc = (serverTime: number) => ({ collection: 'c', id: 'x', path: 'c/x', data: {}, serverTime, deleted: false });
+    const doc = (version: number) => ({ collection: 'c', id: 'x', path: 'c/x', data: {}, serverTime: version, version, deleted: false });
     f.noteSnapshot(doc(1));
     expect(f.take('c/x')).toBeUndefined();
     const h = f.begin(['c/x']);
     f.noteSnapshot(doc(5));
     f.noteSnapshot(doc(3));
-    expect(f.take('c/x')?.serverTime).toBe(5);
+    expect(f.take('c/x')?.version).toBe(5);
     f.noteSnapshot(doc(7));
     f.end(h);
     expect(f.take('c/x')).toBeUndefined();

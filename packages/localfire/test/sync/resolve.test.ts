@@ -27,12 +27,14 @@ const things = defineCollection({
 });
 
 const ID = 't1';
-const doc = (serverTime: number, data: Record<string, unknown>, deleted = false): RemoteDoc => ({
+/** A remote version; its `updatedAt` equals its version unless given. */
+const doc = (version: number, data: Record<string, unknown>, deleted = false, updatedAt = version): RemoteDoc => ({
   collection: 'things',
   id: ID,
   path: `things/${ID}`,
   data: { owner: 'o', ...data },
-  serverTime,
+  serverTime: updatedAt,
+  version,
   deleted,
 });
 const synced = (serverTime: number, data: Record<string, unknown>, deleted = false): RawRow => ({
@@ -52,8 +54,9 @@ function applyAll(start: RawRow | undefined, pending: ReadonlySet<string>, docs:
   return row;
 }
 
-// Remote versions of one document: distinct server times (the server assigns them), owner constant
-// (security rules keep immutable fields fixed).
+// Remote versions of one document: distinct versions (commit times: the server assigns them), owner
+// constant (security rules keep immutable fields fixed). `updatedAt` is drawn on its own: it is
+// stamped when a write starts, so a later version may carry an older one.
 const letters = fc.constantFrom('a', 'b', 'c', 'd', 'e');
 const versionsArb = fc
   .uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 6 })
@@ -66,7 +69,8 @@ const versionsArb = fc
           tags: fc.uniqueArray(letters, { maxLength: 4 }),
           note: fc.option(fc.string({ maxLength: 3 }), { nil: undefined }),
           deleted: fc.boolean(),
-        }).map(({ deleted, note, ...rest }) => doc(t, note === undefined ? rest : { ...rest, note }, deleted)),
+          updatedAt: fc.integer({ min: 1, max: 1_000_000 }),
+        }).map(({ deleted, note, updatedAt, ...rest }) => doc(t, note === undefined ? rest : { ...rest, note }, deleted, updatedAt)),
       ),
     ),
   );
@@ -80,17 +84,17 @@ const deliveriesArb = (versions: readonly RemoteDoc[]) =>
     });
 const pendingArb = fc.subarray(['name', 'presence', 'tags', 'owner', 'note']).map((a) => new Set(a));
 const localEditArb = fc.record({ name: fc.string({ maxLength: 4 }), presence: fc.constant('mine'), tags: fc.uniqueArray(letters, { maxLength: 3 }), note: fc.constant('local') });
-const newest = (versions: readonly RemoteDoc[]) => versions.reduce((a, b) => (b.serverTime > a.serverTime ? b : a));
+const newest = (versions: readonly RemoteDoc[]) => versions.reduce((a, b) => (b.version > a.version ? b : a));
 
 describe('resolveRemote: properties', () => {
-  it('with no pending edit, any order and duplication of deliveries ends exactly equal to the newest server document', () => {
+  it('with no pending edit, any order and duplication of deliveries ends exactly equal to the newest server document (by version, whatever its updatedAt)', () => {
     fc.assert(
       fc.property(versionsArb.chain((v) => fc.tuple(fc.constant(v), deliveriesArb(v), deliveriesArb(v))), ([versions, order1, order2]) => {
         const a = applyAll(undefined, new Set(), order1);
         const b = applyAll(undefined, new Set(), order2);
         const top = newest(versions);
         expect(a).toEqual(b);
-        expect(a).toEqual({ id: ID, data: top.data, syncStatus: 'synced', serverTime: top.serverTime, deleted: top.deleted });
+        expect(a).toEqual({ id: ID, data: top.data, syncStatus: 'synced', serverTime: top.version, deleted: top.deleted });
       }),
     );
   });
@@ -147,6 +151,16 @@ describe('resolveRemote: policies', () => {
     expect(older.changed).toBe(false);
     const tie = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(100, { name: 'tie', presence: 'p', tags: [] }) });
     expect(tie.row.data['name']).toBe('tie');
+  });
+
+  it('versions are ordered by commit time, not updatedAt: a write that started first but committed last wins', () => {
+    // Ours committed at 300 (stamped 290); theirs was stamped at 250 but committed at 320, after ours.
+    const local = synced(300, { name: 'ours', presence: 'p', tags: [] });
+    const theirs = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(320, { name: 'theirs', presence: 'p', tags: [] }, false, 250) });
+    expect(theirs.row).toMatchObject({ data: { name: 'theirs' }, serverTime: 320 });
+    // And the reverse: a version older than the row's is ignored, however new its updatedAt.
+    const stale = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(280, { name: 'stale', presence: 'p', tags: [] }, false, 310) });
+    expect(stale.changed).toBe(false);
   });
 
   it('lww: a pending local edit wins and is reported as a conflict', () => {

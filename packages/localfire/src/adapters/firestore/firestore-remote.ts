@@ -10,13 +10,14 @@
  *   const remote = createFirestoreRemote({ firestore, collections: [users, conversations, messages] });
  *
  * Writes: one WriteBatch per `write()` (set/merge of the changed fields, `updatedAt:
- * serverTimestamp()`, `deleted`). The SDK's commit() does not expose the commit time, so
- * acks read each written document back FROM THE SDK'S CACHE right after the commit: on
- * acknowledgement the SDK applies the server's transform results (the resolved server
- * timestamp) to its cache, so this costs no round trip (a server read is the fallback when the
- * document is no longer cached). Should another client's newer version of the document land
- * between the commit and that read, the ack carries that newer time: the resolver lets a
- * remote snapshot with an equal server time win, so nothing is lost.
+ * serverTimestamp()`, `deleted`). Documents are ordered by their commit version, not by
+ * `updatedAt` (see document-version.ts). The SDK's commit() does not expose the commit
+ * version, so acks read each written document back FROM THE SDK'S CACHE right after the
+ * commit: on acknowledgement the SDK stores the commit's version and transform results there,
+ * so this costs no round trip (a server read is the fallback when the document is no longer
+ * cached). Should another client's newer version of the document land between the commit and
+ * that read, the ack carries that newer version: the resolver lets a remote snapshot with an
+ * equal version win, so nothing is lost.
  *
  * Offline: while the network is disabled through `setNetworkEnabled(false)`, `write()` rejects
  * at once with `offline` (retryable) and queues nothing. When the SDK merely cannot reach the

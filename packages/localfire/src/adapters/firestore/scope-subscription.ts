@@ -7,7 +7,7 @@
  * is not known yet; they come again once committed).
  *
  *   buffer --(all listeners current)--> sort by (serverTime, id), removed first
- *          --> dedupe (id, serverTime) already delivered --> handlers.onChanges (serialised)
+ *          --> dedupe (id, version) already delivered --> handlers.onChanges (serialised)
  *
  * 'added' vs 'modified' is decided at delivery: 'added' the first time this subscription
  * delivers an id (or after it was removed), 'modified' afterwards.
@@ -30,8 +30,8 @@
  * listeners of an open are all current, the same queries are read once from the server after
  * `verifyAfterMs` (after the checkpoint delivered by then); a document newer than what was
  * delivered, and not already buffered, goes
- * through the same buffer and flush. Never an older version: a known serverTime at or after the
- * fetched one skips it. A failed fetch is ignored (the listeners stay the source of truth).
+ * through the same buffer and flush. Never an older version: a delivered version at or after
+ * the fetched one skips it (versions: see document-version.ts). A failed fetch is ignored (the listeners stay the source of truth).
  *
  * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
  * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
@@ -43,6 +43,7 @@ import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import { compareCheckpoints, decodeRemoteDocument } from '../../sync/codec.js';
 import type { Checkpoint, RemoteChange, SubscriptionHandlers } from '../../sync/remote.js';
+import { documentVersionMicros } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
 import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
 import { createStallWatchdog } from './stall-watchdog.js';
@@ -50,7 +51,7 @@ import type { StallAction } from './stall-watchdog.js';
 import { fromFirestoreData } from './values.js';
 
 type Buffered =
-  | { readonly kind: 'doc'; readonly id: string; readonly path: string; readonly raw: DocumentData }
+  | { readonly kind: 'doc'; readonly id: string; readonly path: string; readonly raw: DocumentData; readonly version: number | null }
   | { readonly kind: 'removed'; readonly id: string; readonly path: string };
 
 /** What the watchdog reports about a stalled subscription (see `FirestoreRemoteOptions.onStall`). */
@@ -169,15 +170,16 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }
     const { data, updatedAtMicros } = fromFirestoreData(entry.raw);
     const serverTime = updatedAtMicros ?? 0;
-    if (delivered.get(entry.id) === serverTime) return null;
+    const version = entry.version ?? serverTime;
+    if (delivered.get(entry.id) === version) return null;
     const isNew = !delivered.has(entry.id);
-    delivered.set(entry.id, serverTime);
+    delivered.set(entry.id, version);
     const at = { serverTime, id: entry.id };
     if (entry.raw['updatedAt'] !== undefined && updatedAtMicros === null) {
       const error = new LocalfireError('invalid-data', `${entry.path}: updatedAt is not a timestamp`, { details: { path: entry.path } });
       return { change: { type: 'invalid', collection: def.name, id: entry.id, path: entry.path, error, raw: entry.raw }, at };
     }
-    const change = decodeRemoteDocument(def, { id: entry.id, path: entry.path, data, updatedAtMicros, type: isNew ? 'added' : 'modified' });
+    const change = decodeRemoteDocument(def, { id: entry.id, path: entry.path, data, updatedAtMicros, versionMicros: version, type: isNew ? 'added' : 'modified' });
     return { change, at };
   };
 
@@ -238,9 +240,10 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       const { id, ref } = change.doc;
       if (buffer.has(id)) continue;
       const raw = change.doc.data();
+      const version = documentVersionMicros(change.doc) ?? fromFirestoreData(raw).updatedAtMicros ?? 0;
       const known = delivered.get(id);
-      if (known !== undefined && known >= (fromFirestoreData(raw).updatedAtMicros ?? 0)) continue;
-      buffer.set(id, { kind: 'doc', id, path: ref.path, raw });
+      if (known !== undefined && known >= version) continue;
+      buffer.set(id, { kind: 'doc', id, path: ref.path, raw, version });
     }
     scheduleFlush();
   };
@@ -252,7 +255,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         const { id, ref } = change.doc;
         if (change.type === 'removed') buffer.set(id, { kind: 'removed', id, path: ref.path });
         else if (change.doc.metadata.hasPendingWrites) buffer.delete(id);
-        else buffer.set(id, { kind: 'doc', id, path: ref.path, raw: change.doc.data() });
+        else buffer.set(id, { kind: 'doc', id, path: ref.path, raw: change.doc.data(), version: documentVersionMicros(change.doc) });
       }
       const { key } = listener;
       listener.fromCache = snap.metadata.fromCache;

@@ -4,7 +4,7 @@
  * `arrayUnion`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
  * a set never writes `deleted`, so a stale edit merged after a delete leaves it deleted.
  */
-import type { DocumentReference, Firestore } from 'firebase/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase/firestore';
 import { arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
@@ -12,6 +12,7 @@ import type { EncodedField } from '../../sync/codec.js';
 import { encodeWrite } from '../../sync/codec.js';
 import type { RemoteWrite, WriteAck } from '../../sync/remote.js';
 import { MAX_BATCH_WRITES } from '../../sync/remote.js';
+import { documentVersionMicros } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
 import { timestampToMicros } from './values.js';
 
@@ -63,19 +64,27 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
 }
 
 /**
- * The committed `updatedAt` of a document just written. The SDK applies the commit's
- * transform results (the server timestamp) to its cache when the write is acknowledged, so a
- * cache read right after `commit()` gives the exact value with no round trip. Should the
- * document be gone from the memory cache, fall back to one server read.
+ * The version (see document-version.ts) of a document just written. The SDK stores the
+ * commit's version and transform results (the server timestamp) in its cache when the write
+ * is acknowledged, so a cache read right after `commit()` gives it with no round trip. Should
+ * the document be gone from the memory cache, fall back to one server read. Without a version
+ * from the SDK, the committed `updatedAt` stands in.
  */
-async function committedMicros(ref: DocumentReference): Promise<number> {
+async function committedVersion(ref: DocumentReference): Promise<number> {
   const fromCache = await getDocFromCache(ref).catch(() => null);
-  const cached: unknown = fromCache?.get('updatedAt', { serverTimestamps: 'previous' });
-  if (cached instanceof Timestamp) return timestampToMicros(cached);
-  const fromServer = await getDocFromServer(ref);
-  const value: unknown = fromServer.get('updatedAt', { serverTimestamps: 'previous' });
-  if (value instanceof Timestamp) return timestampToMicros(value);
-  throw new LocalfireError('internal', `no server updatedAt on ${ref.path} after commit`, { details: { path: ref.path } });
+  const cached = fromCache === null ? null : versionOf(fromCache);
+  if (cached !== null) return cached;
+  const fromServer = versionOf(await getDocFromServer(ref));
+  if (fromServer !== null) return fromServer;
+  throw new LocalfireError('internal', `no server version of ${ref.path} after commit`, { details: { path: ref.path } });
+}
+
+function versionOf(snapshot: DocumentSnapshot): number | null {
+  if (!snapshot.exists() || snapshot.metadata.hasPendingWrites) return null;
+  const version = documentVersionMicros(snapshot);
+  if (version !== null) return version;
+  const updatedAt: unknown = snapshot.get('updatedAt', { serverTimestamps: 'previous' });
+  return updatedAt instanceof Timestamp ? timestampToMicros(updatedAt) : null;
 }
 
 export interface CommitOptions {
@@ -103,10 +112,10 @@ export async function commitWrites(options: CommitOptions): Promise<WriteAck[]> 
     await raceAbort(batch.commit(), signal);
     const times = new Map<string, number>();
     await raceAbort(
-      Promise.all([...refs].map(async ([path, ref]) => { times.set(path, await committedMicros(ref)); })),
+      Promise.all([...refs].map(async ([path, ref]) => { times.set(path, await committedVersion(ref)); })),
       signal,
     );
-    return writes.map((w) => ({ path: w.path, serverTime: times.get(w.path) ?? 0 }));
+    return writes.map((w) => ({ path: w.path, version: times.get(w.path) ?? 0 }));
   } catch (e) {
     throw mapFirestoreError(e, 'write');
   }

@@ -59,7 +59,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
       const serverTime = nextServerTime();
       store.apply(encoded, serverTime);
       changed();
-      return writes.map((write) => ({ path: write.path, serverTime }));
+      return writes.map((write) => ({ path: write.path, version: serverTime }));
     },
     watch(listener) {
       listeners.add(listener);

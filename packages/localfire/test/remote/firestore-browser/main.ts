@@ -8,8 +8,8 @@ import type { RemoteChange } from '../../../src/index.js';
 import { lists, todos } from '../../fixtures/todo.js';
 
 export interface RoundtripResult {
-  readonly ackServerTime: number;
-  readonly received: { readonly type: string; readonly id: string; readonly serverTime: number; readonly dueAtIsDate: boolean; readonly dueAtMs: number | null; readonly title: unknown };
+  readonly ackVersion: number;
+  readonly received: { readonly type: string; readonly id: string; readonly version: number; readonly dueAtIsDate: boolean; readonly dueAtMs: number | null; readonly title: unknown };
   readonly offlineKind: string | null;
   readonly states: readonly string[];
 }
@@ -51,8 +51,8 @@ async function roundtrip(host: string, port: number, projectId: string): Promise
     await a.setNetworkEnabled(true);
     const dueAt = change.doc.data['dueAt'];
     return {
-      ackServerTime: ack?.serverTime ?? -1,
-      received: { type: change.type, id: change.doc.id, serverTime: change.doc.serverTime, dueAtIsDate: dueAt instanceof Date, dueAtMs: dueAt instanceof Date ? dueAt.getTime() : null, title: change.doc.data['title'] },
+      ackVersion: ack?.version ?? -1,
+      received: { type: change.type, id: change.doc.id, version: change.doc.version, dueAtIsDate: dueAt instanceof Date, dueAtMs: dueAt instanceof Date ? dueAt.getTime() : null, title: change.doc.data['title'] },
       offlineKind,
       states,
     };
