@@ -81,7 +81,8 @@ export function parseCheckpoint(stored: string | undefined): Checkpoint | null {
   if (stored === undefined) return null;
   try {
     const v = JSON.parse(stored) as Partial<Checkpoint>;
-    return typeof v.serverTime === 'number' && typeof v.id === 'string' ? { serverTime: v.serverTime, id: v.id } : null;
+    if (typeof v.serverTime !== 'number' || typeof v.id !== 'string') return null;
+    return typeof v.version === 'number' ? { serverTime: v.serverTime, id: v.id, version: v.version } : { serverTime: v.serverTime, id: v.id };
   } catch {
     return null;
   }

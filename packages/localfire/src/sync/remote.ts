@@ -54,6 +54,12 @@ export interface RemoteDoc {
 export interface Checkpoint {
   readonly serverTime: ServerTime;
   readonly id: string;
+  /**
+   * The newest {@link RemoteDoc.version} delivered up to here, when the remote tracks it: a
+   * document stamped before the checkpoint but committed after this version is a late commit
+   * that a resume must look back for (see the Firestore adapter's `maxCommitLagMs`).
+   */
+  readonly version?: ServerTime;
 }
 
 export type RemoteChange =

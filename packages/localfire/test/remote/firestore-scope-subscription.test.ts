@@ -15,6 +15,7 @@ const backoffBefore = (attempt: number) => 500 * 2 ** (attempt - 1);
 interface FakeQuery {
   readonly chunk: number;
   readonly from: Checkpoint | null;
+  readonly lookbackMicros?: number;
 }
 
 interface FakeListener {
@@ -45,13 +46,15 @@ function fakeSource() {
   return { listen, opened, open };
 }
 
-const listDoc = (id: string, micros: number): SnapshotChangeLike => ({
+/** A list document stamped `micros`; `committedMicros` is its version (as the SDK carries it), when given. */
+const listDoc = (id: string, micros: number, committedMicros?: number): SnapshotChangeLike => ({
   type: 'added',
   doc: {
     id,
     ref: { path: `lists/${id}` },
     metadata: { hasPendingWrites: false },
     data: () => ({ name: `list ${id}`, ownerId: 'alice', updatedAt: microsToTimestamp(micros) }),
+    ...(committedMicros === undefined ? {} : { _document: { version: { timestamp: microsToTimestamp(committedMicros) } } }),
   },
 });
 
@@ -63,7 +66,9 @@ function deferred() {
   return { promise, resolve };
 }
 
-function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike> } = {}) {
+function start(
+  opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike>; maxCommitLagMicros?: number } = {},
+) {
   const source = fakeSource();
   const stalls: StallInfo[] = [];
   const delivered: { changes: RemoteChange[]; checkpoint: Checkpoint | null }[] = [];
@@ -72,7 +77,7 @@ function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpo
   const subscription: ScopeSubscription = startScopeSubscription<FakeQuery>({
     def: lists,
     path: 'lists',
-    queries: (from) => Array.from({ length: opts.chunks ?? 1 }, (_, chunk) => ({ chunk, from })),
+    queries: (from, lookbackMicros) => Array.from({ length: opts.chunks ?? 1 }, (_, chunk) => ({ chunk, from, ...(lookbackMicros === undefined ? {} : { lookbackMicros }) })),
     listen: source.listen,
     from: opts.from ?? null,
     handlers: {
@@ -92,6 +97,7 @@ function start(opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpo
     },
     ...(opts.windowDocs === undefined ? {} : { windowDocs: opts.windowDocs }),
     ...(opts.fetch === undefined ? {} : { fetch: opts.fetch, verifyAfterMs: 1_000 }),
+    ...(opts.maxCommitLagMicros === undefined ? {} : { maxCommitLagMicros: opts.maxCommitLagMicros }),
   });
   const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
   return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
@@ -138,7 +144,7 @@ describe('Firestore stall watchdog', () => {
     expect(stalls.map((s) => s.action)).toEqual(['reopen']);
     const second = source.open()[0]!;
     expect(second).not.toBe(first);
-    expect(second.query.from).toEqual({ serverTime: 200, id: 'b' });
+    expect(second.query.from).toEqual({ serverTime: 200, id: 'b', version: 200 });
 
     // The new listener reports b again (same server time), a newer a, and a new c.
     second.emit(true, [listDoc('b', 200)]);
@@ -146,7 +152,7 @@ describe('Firestore stall watchdog', () => {
     first.emit(false, [listDoc('x', 500)]); // a closed listener is not heard
     await vi.advanceTimersByTimeAsync(0);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'modified:a', 'added:c']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'c' });
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'c', version: 400 });
     subscription.close();
   });
 
@@ -275,7 +281,7 @@ describe('Firestore listener window', () => {
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
     expect(source.opened.slice(0, 2).every((l) => l.closed)).toBe(true);
     const reopened = source.open();
-    expect(reopened.map((l) => l.query)).toEqual([{ chunk: 0, from: { serverTime: 300, id: 'c' } }, { chunk: 1, from: { serverTime: 300, id: 'c' } }]);
+    expect(reopened.map((l) => l.query)).toEqual([{ chunk: 0, from: { serverTime: 300, id: 'c', version: 300 } }, { chunk: 1, from: { serverTime: 300, id: 'c', version: 300 } }]);
 
     first!.emit(false, [listDoc('late', 999)]);
     reopened[0]!.emit(false, [modified('a', 400)]);
@@ -284,7 +290,7 @@ describe('Firestore listener window', () => {
     reopened[1]!.emit(false);
     await settle();
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'modified:a']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'a' });
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'a', version: 400 });
     subscription.close();
   });
 
@@ -319,11 +325,41 @@ describe('Firestore scope verification read', () => {
     await vi.advanceTimersByTimeAsync(999);
     expect(fetched).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fetched).toEqual([{ chunk: 0, from: { serverTime: 200, id: 'b' } }]);
+    expect(fetched).toEqual([{ chunk: 0, from: { serverTime: 200, id: 'b', version: 200 } }]);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 200, id: 'b' });
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 200, id: 'b', version: 200 });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(fetched).toHaveLength(1);
+    subscription.close();
+  });
+
+  it('after an open from a checkpoint, looks back for late commits: delivers a document stamped before the checkpoint but committed after it, and nothing else from before it', async () => {
+    const fetched: FakeQuery[] = [];
+    // Stored with the newest version delivered before the restart: k's own.
+    const from = { serverTime: 1_000, id: 'k', version: 1_010 };
+    const server = [
+      listDoc('settled', 900, 950), // stamped and committed before the checkpoint: seen before the restart
+      listDoc('late', 990, 1_200), // stamped before the checkpoint, committed after it: the listener cannot see it
+      listDoc('k', 1_000, 1_010), // the checkpoint's own document
+      listDoc('dropped', 1_100, 1_105), // after the checkpoint, missed by the listener (the emulator's drop)
+    ];
+    const { source, deliveredIds, delivered, subscription } = start({
+      from,
+      maxCommitLagMicros: 500,
+      fetch: (query) => {
+        fetched.push(query);
+        return Promise.resolve(snapshot(server));
+      },
+    });
+    expect(source.open()[0]!.query).toEqual({ chunk: 0, from });
+    source.open()[0]!.emit(false, [listDoc('next', 1_300, 1_310)]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fetched).toEqual([{ chunk: 0, from, lookbackMicros: 500 }]);
+    expect(deliveredIds()).toEqual(['added:next', 'added:late', 'added:dropped']);
+    const late = delivered[1]!.changes[0]!;
+    expect(late.type !== 'removed' && late.type !== 'invalid' ? [late.doc.serverTime, late.doc.version] : null).toEqual([990, 1_200]);
+    // The checkpoint never moves back for a late commit.
+    expect(delivered.map((b) => b.checkpoint)).toEqual([{ serverTime: 1_300, id: 'next', version: 1_310 }, { serverTime: 1_300, id: 'next', version: 1_310 }]);
     subscription.close();
   });
 

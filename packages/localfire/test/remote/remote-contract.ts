@@ -105,6 +105,9 @@ function watch(client: RemotePort, scope: RemoteScope, from: Checkpoint | null =
   };
 }
 
+/** A checkpoint's position in the delivery order (without the optional version). */
+const position = (cp: Checkpoint | null | undefined) => (cp ? { serverTime: cp.serverTime, id: cp.id } : cp);
+
 function docOf(change: RemoteChange | undefined): RemoteDoc {
   if (!change || !('doc' in change)) throw new Error(`expected a document change, got ${change?.type}`);
   return change.doc;
@@ -156,7 +159,8 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect(doc2.version).toBe(ack2!.version);
       expect(doc2.data).not.toHaveProperty('dueAt');
       expect(doc2.data).not.toHaveProperty('notes');
-      expect(seen.lastCheckpoint()).toEqual({ serverTime: doc2.serverTime, id: 't2' });
+      expect(position(seen.lastCheckpoint())).toEqual({ serverTime: doc2.serverTime, id: 't2' });
+      expect(seen.lastCheckpoint()?.version ?? doc2.version).toBeGreaterThanOrEqual(doc2.version);
       // updatedAt is stamped when the write starts, the version when it commits: never later.
       expect(doc2.serverTime).toBeLessThanOrEqual(doc2.version);
       expect(seen.errors).toEqual([]);
@@ -280,10 +284,14 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       const beforeSentinel = resumed.batches.find((x) => x.changes.some((c) => docOrId(c) === 'k4'));
       const k4 = docOf(beforeSentinel?.changes.find((c) => docOrId(c) === 'k4'));
       expect(k4.version).toBe(last!.version);
-      expect(beforeSentinel?.checkpoint).toEqual({ serverTime: k4.serverTime, id: 'k4' });
+      expect(position(beforeSentinel?.checkpoint)).toEqual({ serverTime: k4.serverTime, id: 'k4' });
+      let newest = 0;
       for (const { changes, checkpoint: cp } of resumed.batches) {
         const tail = docOf(changes.at(-1));
-        expect(cp).toEqual({ serverTime: tail.serverTime, id: tail.id });
+        newest = Math.max(newest, ...changes.map((c) => docOf(c).version));
+        expect(position(cp)).toEqual({ serverTime: tail.serverTime, id: tail.id });
+        // A checkpoint that carries a version carries the newest delivered so far.
+        if (cp?.version !== undefined) expect(cp.version).toBe(newest);
       }
     });
 

@@ -7,6 +7,7 @@ import { combineNetworks, networkFromBrowser, networkFromRemote } from '../../sr
 import { createObservableCell } from '../../src/sync/observable.js';
 import { checkpointMetaKey, scopeKey } from '../../src/sync/scope-key.js';
 import { createInFlightWrites } from '../../src/sync/in-flight.js';
+import { parseCheckpoint } from '../../src/sync/apply-changes.js';
 import { createStatusRefresher } from '../../src/sync/status-refresher.js';
 import { createStatusCell } from '../../src/sync/status.js';
 import type { SyncStore } from '../../src/index.js';
@@ -134,6 +135,15 @@ describe('scope keys', () => {
     expect(scopeKey({ collection: 'm', parents: { p: '1', q: '2' } })).toBe(scopeKey({ collection: 'm', parents: { q: '2', p: '1' } }));
     expect(scopeKey({ collection: 'm', parents: { p: '1' } })).not.toBe(scopeKey({ collection: 'm', parents: { p: '2' } }));
     expect(checkpointMetaKey(a).startsWith('checkpoint:')).toBe(true);
+  });
+});
+
+describe('stored checkpoints', () => {
+  it('keep their version when they have one, and an unreadable one means from the start', () => {
+    expect(parseCheckpoint(JSON.stringify({ serverTime: 5, id: 'a', version: 7 }))).toEqual({ serverTime: 5, id: 'a', version: 7 });
+    expect(parseCheckpoint(JSON.stringify({ serverTime: 5, id: 'a' }))).toEqual({ serverTime: 5, id: 'a' });
+    expect(parseCheckpoint(JSON.stringify({ serverTime: 5, id: 'a', version: 'x' }))).toEqual({ serverTime: 5, id: 'a' });
+    for (const broken of [undefined, 'not json', JSON.stringify({ id: 'a' }), JSON.stringify({ serverTime: '5', id: 'a' })]) expect(parseCheckpoint(broken)).toBeNull();
   });
 });
 

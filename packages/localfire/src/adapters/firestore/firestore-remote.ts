@@ -66,6 +66,14 @@ export interface FirestoreRemoteOptions {
    * filters are never rolled (see scope-subscription.ts). Default 50; `Infinity` never rolls.
    */
   readonly listenerWindowDocs?: number;
+  /**
+   * How long after its `updatedAt` stamp a write may still commit (default 5 000 ms).
+   * `serverTimestamp()` is evaluated when the server starts a write, so a write can commit
+   * after a listener's checkpoint has passed its `updatedAt`; a listener opened after that
+   * checkpoint would never see it. So the verification read after each open from a checkpoint
+   * also reads this far back, and delivers what committed after the checkpoint. 0 turns it off.
+   */
+  readonly maxCommitLagMs?: number;
   /** Told of every watchdog action (a reopen, a network cycle), e.g. to log a `stalled` event. Must not throw. */
   readonly onStall?: (info: StallInfo) => void;
 }
@@ -85,6 +93,9 @@ export interface FirestoreRemote extends RemotePort {
 /** Documents one verification read returns at most (newer ones arrive through the listener). */
 const VERIFY_LIMIT = 500;
 
+/** Default of {@link FirestoreRemoteOptions.maxCommitLagMs}. */
+export const DEFAULT_MAX_COMMIT_LAG_MS = 5_000;
+
 /** Default of {@link FirestoreRemoteOptions.listenerWindowDocs}. */
 export const DEFAULT_LISTENER_WINDOW_DOCS = 50;
 
@@ -98,6 +109,10 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
   const windowDocs = options.listenerWindowDocs ?? DEFAULT_LISTENER_WINDOW_DOCS;
   if (!(windowDocs >= 1)) {
     throw new LocalfireError('invalid-definition', `listenerWindowDocs must be at least 1 (Infinity turns rolling off), got ${String(windowDocs)}`);
+  }
+  const maxCommitLagMs = options.maxCommitLagMs ?? DEFAULT_MAX_COMMIT_LAG_MS;
+  if (!(maxCommitLagMs >= 0) || !Number.isFinite(maxCommitLagMs)) {
+    throw new LocalfireError('invalid-definition', `maxCommitLagMs must be a finite number of ms, 0 or more, got ${String(maxCommitLagMs)}`);
   }
   const collections = new Map(options.collections.map((def) => [def.name, def]));
   const connection = createConnectionTracker({ offlineHintMs: options.offlineHintMs ?? 5_000 });
@@ -142,11 +157,12 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
         inner = startScopeSubscription({
           def,
           path: collectionPath(def, scope.parents ?? {}),
-          queries: (checkpoint) => {
-            const queries = first ?? buildScopeQueries(firestore, def, scope, checkpoint);
+          queries: (checkpoint, lookbackMicros) => {
+            const queries = first ?? buildScopeQueries(firestore, def, scope, checkpoint, lookbackMicros);
             first = null;
             return queries;
           },
+          maxCommitLagMicros: maxCommitLagMs * 1000,
           listen: sdkSnapshotSource,
           // A limit makes it a query of its own: the SDK would answer the listener's own query from
           // that listener's target, which is what is being checked.

@@ -9,7 +9,7 @@
  * answers `failed-precondition` (mapped to `invalid-data`) with a link that creates it.
  */
 import type { Firestore, Query, QueryConstraint } from 'firebase/firestore';
-import { collection, documentId, orderBy, query, startAfter, where } from 'firebase/firestore';
+import { collection, documentId, orderBy, query, startAfter, startAt, where } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import { collectionPath } from '../../schema/collection.js';
@@ -36,10 +36,11 @@ function parentsOf(def: CollectionDef, scope: RemoteScope): Record<string, strin
 }
 
 /**
- * The queries that together cover `scope` after `from`. An `in` filter with an empty list
- * yields no query at all (the scope is empty); a list over 30 ids yields one query per chunk.
+ * The queries that together cover `scope` after `from`; with `lookbackMicros`, from that long
+ * before `from` instead (inclusive). An `in` filter with an empty list yields no query at all
+ * (the scope is empty); a list over 30 ids yields one query per chunk.
  */
-export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scope: RemoteScope, from: Checkpoint | null): Query[] {
+export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scope: RemoteScope, from: Checkpoint | null, lookbackMicros = 0): Query[] {
   const ref = collection(firestore, collectionPath(def, parentsOf(def, scope)));
   const common: QueryConstraint[] = [];
   let idChunks: string[][] | null = null;
@@ -48,7 +49,8 @@ export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scop
     else common.push(fieldFilter(def, filter));
   }
   const ordering: QueryConstraint[] = [orderBy('updatedAt'), orderBy(documentId())];
-  if (from !== null) ordering.push(startAfter(microsToTimestamp(from.serverTime), from.id));
+  if (from !== null && lookbackMicros > 0) ordering.push(startAt(microsToTimestamp(Math.max(0, from.serverTime - lookbackMicros))));
+  else if (from !== null) ordering.push(startAfter(microsToTimestamp(from.serverTime), from.id));
   if (idChunks === null) return [query(ref, ...common, ...ordering)];
   return idChunks.map((ids) => query(ref, ...common, where(documentId(), 'in', ids), ...ordering));
 }

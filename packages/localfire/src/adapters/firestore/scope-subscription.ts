@@ -84,8 +84,11 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly def: CollectionDef;
   /** The scope's collection path, for stall reports. */
   readonly path?: string;
-  /** The queries that together cover the scope after a checkpoint (called again on each reopen). */
-  readonly queries: (from: Checkpoint | null) => readonly Q[];
+  /**
+   * The queries that together cover the scope after a checkpoint (called again on each
+   * reopen); with `lookbackMicros`, from that long before the checkpoint (inclusive).
+   */
+  readonly queries: (from: Checkpoint | null, lookbackMicros?: number) => readonly Q[];
   /** Opens one listener (the SDK's `onSnapshot` in production: `sdkSnapshotSource`). */
   readonly listen: SnapshotSource<Q>;
   readonly from: Checkpoint | null;
@@ -97,6 +100,12 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly fetch?: (query: Q) => Promise<SnapshotLike>;
   /** Delay from the listeners of an open all being current to the verification read. Default 1000 ms. */
   readonly verifyAfterMs?: number;
+  /**
+   * How long after its `updatedAt` stamp a write may still commit, in µs (default 0): the
+   * verification read of an open from a checkpoint looks back this far for late commits:
+   * documents at or before the checkpoint with a version after the checkpoint's `version`.
+   */
+  readonly maxCommitLagMicros?: number;
   /**
    * Roll the listeners forward (reopen after the last delivered checkpoint) once they have
    * delivered more than this many documents. Omit for scopes a document can leave without a
@@ -110,6 +119,11 @@ export interface ScopeSubscription {
   close(): void;
   /** The network was switched on purpose: the watchdog is silent while it is off. */
   setNetworkEnabled(enabled: boolean): void;
+}
+
+interface Open {
+  readonly from: Checkpoint | null;
+  verifying: boolean;
 }
 
 interface Listener {
@@ -127,12 +141,14 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let listeners: Listener[] = [];
   /** The checkpoint of the last batch handed to delivery: reopens resume from it. */
   let checkpoint = options.from;
+  /** The newest version delivered (or known from `from`): what a late commit is committed after. */
+  let newestVersion = options.from === null ? 0 : (options.from.version ?? options.from.serverTime);
   /** Changes delivered since the listeners were last (re)opened: about the size of their targets. */
   let deliveredSinceOpen = 0;
   let closed = false;
   let flushScheduled = false;
-  /** The current open (a new object per open), and whether its verification read was scheduled. */
-  let opened: { verifying: boolean } = { verifying: false };
+  /** The current open (a new object per open): the checkpoint it started after, and whether its verification read was scheduled. */
+  let opened: Open = { from: options.from, verifying: false };
   let verifyTimer: ReturnType<typeof setTimeout> | undefined;
   let chain: Promise<void> = Promise.resolve();
 
@@ -193,8 +209,10 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       return c === null ? [] : [c];
     });
     converted.sort((x, y) => (x.at === null ? (y.at === null ? 0 : -1) : y.at === null ? 1 : compareCheckpoints(x.at, y.at)));
-    for (const { at } of converted) if (at !== null && (checkpoint === null || compareCheckpoints(at, checkpoint) > 0)) checkpoint = at;
     if (converted.length === 0) return;
+    for (const { change } of converted) if ('doc' in change) newestVersion = Math.max(newestVersion, change.doc.version);
+    for (const { at } of converted) if (at !== null && (checkpoint === null || compareCheckpoints(at, checkpoint) > 0)) checkpoint = at;
+    if (checkpoint !== null) checkpoint = { serverTime: checkpoint.serverTime, id: checkpoint.id, version: newestVersion };
     const changes = converted.map((c) => c.change);
     const batchCheckpoint = checkpoint;
     chain = chain
@@ -213,19 +231,22 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     queueMicrotask(flush);
   };
 
-  const scheduleVerify = (target: typeof opened): void => {
+  const scheduleVerify = (target: Open): void => {
     target.verifying = true;
     const fetch = options.fetch;
     if (fetch === undefined) return;
     verifyTimer = setTimeout(() => {
       verifyTimer = undefined;
       if (closed || opened !== target) return;
-      // After what was delivered by now: usually nothing to read, and a query the SDK cannot
-      // answer from the listener's own target.
-      for (const query of options.queries(checkpoint)) {
+      // An open from a checkpoint looks back for late commits before it. Otherwise, after what
+      // was delivered by now: usually nothing to read (the listeners have no lower bound, so
+      // they see late commits themselves).
+      const lookback = options.maxCommitLagMicros ?? 0;
+      const queries = target.from !== null && lookback > 0 ? options.queries(target.from, lookback) : options.queries(checkpoint);
+      for (const query of queries) {
         fetch(query).then(
           (snap) => {
-            if (!closed && opened === target) onFetched(snap);
+            if (!closed && opened === target) onFetched(snap, target.from);
           },
           () => undefined,
         );
@@ -233,16 +254,22 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }, options.verifyAfterMs ?? 1_000);
   };
 
-  /** A verification read: documents newer than delivered and not buffered join the buffer. */
-  const onFetched = (snap: SnapshotLike): void => {
+  /**
+   * A verification read: documents newer than delivered and not buffered join the buffer. A
+   * document at or before the open's checkpoint joins only when committed after it (a late
+   * commit the listeners, which start after the checkpoint, cannot see).
+   */
+  const onFetched = (snap: SnapshotLike, openedFrom: Checkpoint | null): void => {
     for (const change of snap.docChanges({ includeMetadataChanges: true })) {
       if (change.type === 'removed' || change.doc.metadata.hasPendingWrites) continue;
       const { id, ref } = change.doc;
       if (buffer.has(id)) continue;
       const raw = change.doc.data();
-      const version = documentVersionMicros(change.doc) ?? fromFirestoreData(raw).updatedAtMicros ?? 0;
+      const updatedAt = fromFirestoreData(raw).updatedAtMicros ?? 0;
+      const version = documentVersionMicros(change.doc) ?? updatedAt;
       const known = delivered.get(id);
       if (known !== undefined && known >= version) continue;
+      if (openedFrom !== null && compareCheckpoints({ serverTime: updatedAt, id }, openedFrom) <= 0 && version <= (openedFrom.version ?? openedFrom.serverTime)) continue;
       buffer.set(id, { kind: 'doc', id, path: ref.path, raw, version });
     }
     scheduleFlush();
@@ -286,7 +313,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       for (const key of keys.slice(queries.length)) watchdog.current(key);
       if (verifyTimer !== undefined) clearTimeout(verifyTimer);
       verifyTimer = undefined;
-      opened = { verifying: false };
+      opened = { from: checkpoint, verifying: false };
       const next = queries.map((query, index): { query: Q; listener: Listener } => ({ query, listener: { key: (keys[index] ??= {}), fromCache: true, unsubscribe: () => undefined } }));
       listeners = next.map((n) => n.listener);
       for (const { query, listener } of next) {
