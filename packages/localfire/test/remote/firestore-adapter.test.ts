@@ -80,7 +80,9 @@ describe('Firestore remote adapter', () => {
     expect(seen.ids()).toEqual(wanted);
     const [late] = await a.write([{ ...todo('l1', wanted.at(-1)!), fields: { title: set('late edit') } }]);
     await a.write([{ ...todo('l1', 'c03'), fields: { title: set('not wanted') } }]);
-    await until(() => seen.changes.length === wanted.length + 1, 'the late edit');
+    await until(() => seen.changes.length === wanted.length + 1, 'the late edit').catch((e: unknown) => {
+      throw new Error(`${String(e)}; the last changes: ${JSON.stringify(seen.changes.slice(wanted.length - 2).map((c) => ('doc' in c ? [c.type, c.doc.id, c.doc.serverTime, c.doc.version, c.doc.data["title"]] : c)))}, checkpoints ${JSON.stringify(seen.checkpoints.slice(-3))}`);
+    });
     const edited = seen.changes.at(-1);
     expect(edited).toMatchObject({ type: 'modified', doc: { id: wanted.at(-1), version: late!.version } });
     expect(seen.checkpoints.at(-1)).toMatchObject({ serverTime: edited && 'doc' in edited ? edited.doc.serverTime : -1, id: wanted.at(-1) });

@@ -27,7 +27,11 @@ interface FakeListener {
 
 function fakeSource() {
   const opened: FakeListener[] = [];
+  /** `listen n` / `close n` (n: the listener's index in `opened`), in order. */
+  const events: string[] = [];
   const listen: SnapshotSource<FakeQuery> = (query, onNext, onError) => {
+    const n = opened.length;
+    events.push(`listen ${n}`);
     const listener: FakeListener = {
       query,
       emit: (fromCache, changes = []) => {
@@ -39,11 +43,12 @@ function fakeSource() {
     };
     opened.push(listener);
     return () => {
+      events.push(`close ${n}`);
       listener.closed = true;
     };
   };
   const open = () => opened.filter((l) => !l.closed);
-  return { listen, opened, open };
+  return { listen, opened, open, events };
 }
 
 /** A list document stamped `micros`; `committedMicros` is its version (as the SDK carries it), when given. */
@@ -291,6 +296,15 @@ describe('Firestore listener window', () => {
     await settle();
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'modified:a']);
     expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'a', version: 400 });
+    subscription.close();
+  });
+
+  it('registers the new listeners before it closes the old ones (make before break)', async () => {
+    const { source, subscription } = start({ windowDocs: 1, chunks: 2 });
+    source.open()[1]!.emit(false);
+    source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+    await settle();
+    expect(source.events).toEqual(['listen 0', 'listen 1', 'listen 2', 'listen 3', 'close 0', 'close 1']);
     subscription.close();
   });
 

@@ -305,7 +305,11 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
    */
   function open(first = false): void {
     if (closed) return;
-    for (const listener of listeners) listener.unsubscribe();
+    // Make before break: the old listeners go only once the new ones are registered. Replacing
+    // several targets at once (unlisten, then listen, in one tick) left some of the new ones
+    // without a first snapshot on the emulator, about every other time for a rolled chunked
+    // scope, until the stall watchdog reopened them 10 s later.
+    const previous = listeners;
     listeners = [];
     deliveredSinceOpen = 0;
     try {
@@ -327,12 +331,15 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         );
       }
     } catch (e) {
+      for (const listener of previous) listener.unsubscribe();
       if (first) {
         close();
         throw e;
       }
       fail(mapFirestoreError(e, `subscription to ${def.name}`));
+      return;
     }
+    for (const listener of previous) listener.unsubscribe();
   }
 
   function close(): void {
