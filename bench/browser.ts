@@ -275,6 +275,11 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
     }, { warmup: 10, iterations: 100 });
     const stages = stageNote(traced.slice(-samples.length));
     log(`stage medians (ms): ${stages}`);
+    // The tail is what the p99 target is about: where did the slowest sends spend their time?
+    for (const slow of [...traced.slice(-samples.length)].sort((a, b) => b.total - a.total).slice(0, 3)) {
+      const parts = [...stagesOf(slow)].filter(([, v]) => v >= 0.5).map(([k, v]) => `${k} ${v.toFixed(1)}`);
+      log(`slow send ${slow.total.toFixed(1)} ms: ${parts.join('; ')}`);
+    }
     return toRow({
       name: 'browser-send-visible',
       samples,
