@@ -29,9 +29,11 @@
  * and the sync bench, about once in a few dozen opens under load). With `fetch`, once the
  * listeners of an open are all current, the same queries are read once from the server after
  * `verifyAfterMs` (after the checkpoint delivered by then); a document newer than what was
- * delivered, and not already buffered, goes
- * through the same buffer and flush. Never an older version: a delivered version at or after
- * the fetched one skips it (versions: see document-version.ts). A failed fetch is ignored (the listeners stay the source of truth).
+ * delivered, and not already buffered, goes through the same buffer and flush. Never an older
+ * version: a delivered version at or after the fetched one skips it (versions: see
+ * document-version.ts). A failed fetch is ignored (the listeners stay the source of truth).
+ * After an open from a checkpoint, the read also looks back `maxCommitLagMicros` for late
+ * commits (see the adapter's README, "Late commits").
  *
  * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
  * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
