@@ -159,7 +159,8 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
 
     async quarantine(entry) {
       ctx.assertOpen();
-      await write(ctx, 
+      await write(
+        ctx,
         `INSERT INTO _lf_quarantine (collection, path, reason, raw, at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(collection, path) DO UPDATE SET reason = excluded.reason, raw = excluded.raw, at = excluded.at`,
         [entry.collection, entry.path, entry.reason, safeJson(entry.raw), ctx.clock()],

@@ -16,23 +16,21 @@
  * adapter's emulator tests pin this: should an SDK upgrade move it, they fail, and until then
  * `null` here makes the adapter fall back to `updatedAt` (the pre-existing behaviour).
  */
-import { timestampToMicros } from '../../sync/codec.js';
+import type { DocumentData } from 'firebase/firestore';
+import { Timestamp } from 'firebase/firestore';
 import type { ServerTime } from '../../store/sync-store.js';
-
-interface TimestampLike {
-  readonly seconds: number;
-  readonly nanoseconds: number;
-}
-
-const isTimestampLike = (value: unknown): value is TimestampLike =>
-  typeof value === 'object' && value !== null && typeof (value as TimestampLike).seconds === 'number' && typeof (value as TimestampLike).nanoseconds === 'number';
+import { timestampToMicros, updatedAtMicros } from './values.js';
 
 /** The commit version of a document snapshot in µs; null when the SDK does not carry one (or it is unset). */
 export function documentVersionMicros(snapshot: object): ServerTime | null {
-  const document = (snapshot as { _document?: { version?: { timestamp?: unknown } } | null })._document;
-  const timestamp = document?.version?.timestamp;
-  if (!isTimestampLike(timestamp)) return null;
-  const micros = timestampToMicros(timestamp.seconds, timestamp.nanoseconds);
+  const timestamp = (snapshot as { _document?: { version?: { timestamp?: unknown } } | null })._document?.version?.timestamp;
+  if (!(timestamp instanceof Timestamp)) return null;
+  const micros = timestampToMicros(timestamp);
   // SnapshotVersion.min() (0) marks a document with no committed version (e.g. a local-only one).
   return micros > 0 ? micros : null;
+}
+
+/** What orders a snapshot's states: its version, else (an SDK without one) its `updatedAt`; null with neither. */
+export function versionOrUpdatedAt(snapshot: object, data: DocumentData): ServerTime | null {
+  return documentVersionMicros(snapshot) ?? updatedAtMicros(data);
 }

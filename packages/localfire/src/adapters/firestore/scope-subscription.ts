@@ -45,14 +45,15 @@ import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import { compareCheckpoints, decodeRemoteDocument } from '../../sync/codec.js';
 import type { Checkpoint, RemoteChange, SubscriptionHandlers } from '../../sync/remote.js';
-import { documentVersionMicros } from './document-version.js';
+import { versionOrUpdatedAt } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
 import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
 import { createStallWatchdog } from './stall-watchdog.js';
 import type { StallAction } from './stall-watchdog.js';
-import { fromFirestoreData } from './values.js';
+import { fromFirestoreData, updatedAtMicros } from './values.js';
 
 type Buffered =
+  /** `version`: see `versionOrUpdatedAt` (null: neither known, ordered as 0). */
   | { readonly kind: 'doc'; readonly id: string; readonly path: string; readonly raw: DocumentData; readonly version: number | null }
   | { readonly kind: 'removed'; readonly id: string; readonly path: string };
 
@@ -186,18 +187,18 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       delivered.delete(entry.id);
       return { change: { type: 'removed', collection: def.name, id: entry.id, path: entry.path }, at: null };
     }
-    const { data, updatedAtMicros } = fromFirestoreData(entry.raw);
-    const serverTime = updatedAtMicros ?? 0;
-    const version = entry.version ?? serverTime;
+    const { data, updatedAtMicros: stamped } = fromFirestoreData(entry.raw);
+    const serverTime = stamped ?? 0;
+    const version = entry.version ?? 0;
     if (delivered.get(entry.id) === version) return null;
     const isNew = !delivered.has(entry.id);
     delivered.set(entry.id, version);
     const at = { serverTime, id: entry.id };
-    if (entry.raw['updatedAt'] !== undefined && updatedAtMicros === null) {
+    if (entry.raw['updatedAt'] !== undefined && stamped === null) {
       const error = new LocalfireError('invalid-data', `${entry.path}: updatedAt is not a timestamp`, { details: { path: entry.path } });
       return { change: { type: 'invalid', collection: def.name, id: entry.id, path: entry.path, error, raw: entry.raw }, at };
     }
-    const change = decodeRemoteDocument(def, { id: entry.id, path: entry.path, data, updatedAtMicros, versionMicros: version, type: isNew ? 'added' : 'modified' });
+    const change = decodeRemoteDocument(def, { id: entry.id, path: entry.path, data, updatedAtMicros: stamped, versionMicros: version, type: isNew ? 'added' : 'modified' });
     return { change, at };
   };
 
@@ -267,8 +268,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       const { id, ref } = change.doc;
       if (buffer.has(id)) continue;
       const raw = change.doc.data();
-      const updatedAt = fromFirestoreData(raw).updatedAtMicros ?? 0;
-      const version = documentVersionMicros(change.doc) ?? updatedAt;
+      const updatedAt = updatedAtMicros(raw) ?? 0;
+      const version = versionOrUpdatedAt(change.doc, raw) ?? 0;
       const known = delivered.get(id);
       if (known !== undefined && known >= version) continue;
       if (openedFrom !== null && compareCheckpoints({ serverTime: updatedAt, id }, openedFrom) <= 0 && version <= (openedFrom.version ?? openedFrom.serverTime)) continue;
@@ -284,7 +285,10 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         const { id, ref } = change.doc;
         if (change.type === 'removed') buffer.set(id, { kind: 'removed', id, path: ref.path });
         else if (change.doc.metadata.hasPendingWrites) buffer.delete(id);
-        else buffer.set(id, { kind: 'doc', id, path: ref.path, raw: change.doc.data(), version: documentVersionMicros(change.doc) });
+        else {
+          const raw = change.doc.data();
+          buffer.set(id, { kind: 'doc', id, path: ref.path, raw, version: versionOrUpdatedAt(change.doc, raw) });
+        }
       }
       const { key } = listener;
       listener.fromCache = snap.metadata.fromCache;

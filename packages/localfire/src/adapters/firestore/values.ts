@@ -41,10 +41,12 @@ export interface NeutralDocument {
 
 export function fromFirestoreData(raw: Readonly<Record<string, unknown>>): NeutralDocument {
   const data: Record<string, unknown> = {};
-  let updatedAtMicros: number | null = null;
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === 'updatedAt') updatedAtMicros = v instanceof Timestamp ? timestampToMicros(v) : null;
-    else data[k] = timestampsToDates(v);
-  }
-  return { data, updatedAtMicros };
+  for (const [k, v] of Object.entries(raw)) if (k !== 'updatedAt') data[k] = timestampsToDates(v);
+  return { data, updatedAtMicros: updatedAtMicros(raw) };
+}
+
+/** A document's `updatedAt` in µs (null when absent or not a Timestamp), without converting the rest. */
+export function updatedAtMicros(raw: Readonly<Record<string, unknown>>): number | null {
+  const v = raw['updatedAt'];
+  return v instanceof Timestamp ? timestampToMicros(v) : null;
 }

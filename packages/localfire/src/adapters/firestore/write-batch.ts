@@ -12,9 +12,8 @@ import type { EncodedField } from '../../sync/codec.js';
 import { encodeWrite } from '../../sync/codec.js';
 import type { RemoteWrite, WriteAck } from '../../sync/remote.js';
 import { MAX_BATCH_WRITES } from '../../sync/remote.js';
-import { documentVersionMicros } from './document-version.js';
+import { versionOrUpdatedAt } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
-import { timestampToMicros } from './values.js';
 
 function toFirestoreField(field: EncodedField): unknown {
   switch (field.op) {
@@ -80,11 +79,8 @@ async function committedVersion(ref: DocumentReference): Promise<number> {
 }
 
 function versionOf(snapshot: DocumentSnapshot): number | null {
-  if (!snapshot.exists() || snapshot.metadata.hasPendingWrites) return null;
-  const version = documentVersionMicros(snapshot);
-  if (version !== null) return version;
-  const updatedAt: unknown = snapshot.get('updatedAt', { serverTimestamps: 'previous' });
-  return updatedAt instanceof Timestamp ? timestampToMicros(updatedAt) : null;
+  const data = snapshot.metadata.hasPendingWrites ? undefined : snapshot.data();
+  return data === undefined ? null : versionOrUpdatedAt(snapshot, data);
 }
 
 export interface CommitOptions {
