@@ -200,6 +200,23 @@ describe('Firestore remote adapter', () => {
     }
   });
 
+  it('acknowledges two batches in flight at once on one document, each with the version it committed', async () => {
+    const a = connect();
+    const seen = watch(connect('bob'), { collection: 'todos', parents: { listId: 'l1' } });
+    const edit = (title: string): RemoteWrite => {
+      const base = todo('l1', 'twice');
+      return { ...base, fields: { ...base.fields, title: set(title) } };
+    };
+    // When the first commit resolves the second is still pending in the SDK: the ack reads the
+    // document with that write on top of the committed state.
+    const [[first], [second]] = await Promise.all([a.write([edit('one')]), a.write([edit('two')])]);
+    expect(first!.version).toBeGreaterThan(0);
+    // The first ack may already read the second commit (an ack carries its version "or a newer one").
+    expect(second!.version).toBeGreaterThanOrEqual(first!.version);
+    await until(() => seen.changes.some((c) => 'doc' in c && c.doc.version === second!.version), 'the second version');
+    expect(seen.changes.at(-1)).toMatchObject({ doc: { id: 'twice', version: second!.version, data: { title: 'two' } } });
+  });
+
   it('with the network disabled: offline state, writes rejected at once as offline; close() refuses further use', async () => {
     const a = connect();
     await a.setNetworkEnabled(false);

@@ -79,7 +79,10 @@ async function committedVersion(ref: DocumentReference): Promise<number> {
 }
 
 function versionOf(snapshot: DocumentSnapshot): number | null {
-  const data = snapshot.metadata.hasPendingWrites ? undefined : snapshot.data();
+  // Another write of this client to the document may still be pending (two batches in flight):
+  // the snapshot then shows it on top of the last committed state, whose version it keeps, and
+  // `previous` gives that state's updatedAt.
+  const data = snapshot.data({ serverTimestamps: 'previous' });
   return data === undefined ? null : versionOrUpdatedAt(snapshot, data);
 }
 
