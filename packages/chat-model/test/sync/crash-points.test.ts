@@ -8,9 +8,9 @@ import { tempDir } from '../helpers.js';
 import { crashAfterRemoteAck, crashWhileApplying } from './crash-points.js';
 import { drained, openDevice, profile, until, warmUpEmulator } from './devices.js';
 import type { ChatDevice, OpenDeviceOptions } from './devices.js';
-import { inScope, readLocal, readServer, unsyncedRows } from './server-state.js';
+import { diffStates, inScope, readLocal, readServer, unsyncedRows } from './server-state.js';
 
-describe('crash points over the Firestore emulator', { timeout: 60_000 }, () => {
+describe('crash points over the Firestore emulator', { timeout: 120_000 }, () => {
   let project: TestProject;
   let dir: ReturnType<typeof tempDir>;
   let admin: Firestore;
@@ -48,7 +48,9 @@ describe('crash points over the Firestore emulator', { timeout: 60_000 }, () => 
   const expectConverged = async (devices: readonly ChatDevice[]): Promise<void> => {
     const server = await readServer(admin);
     for (const d of devices) {
-      await until(async () => JSON.stringify(await readLocal(d.store)) === JSON.stringify(inScope(server, d.userId)), `${d.userId} to equal the server`);
+      await until(async () => JSON.stringify(await readLocal(d.store)) === JSON.stringify(inScope(server, d.userId)), `${d.userId} to equal the server`).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}\nlocal vs server:\n${diffStates(await readLocal(d.store), inScope(server, d.userId))}`);
+      });
       expect(await readLocal(d.store)).toEqual(inScope(server, d.userId));
       expect(await unsyncedRows(d.store)).toEqual([]);
       // The rules allow everything the engine does: no refused write or listener.

@@ -69,7 +69,9 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
   const clock = (): number => (last = Math.max(Date.now(), last + 1));
   const store = await createLocalStore({ driver: createNodeSqliteDriver({ filename }), collections: chatCollections, clock, newId });
   const firestore = connectTestFirestore({ projectId: options.projectId, userId });
-  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections] });
+  // As in the remote contract: the emulator now and then leaves a listener on cache (seen most under
+  // load); a 2 s stall timeout has the watchdog reopen it, and cycle the network, within the waits.
+  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections], stallTimeoutMs: 2_000 });
   const engine = createChatSync({
     store: options.wrapStore ? options.wrapStore(store) : store,
     remote: options.wrapRemote ? options.wrapRemote(remote) : remote,
@@ -123,8 +125,8 @@ export function describeDevices(lastEntries = 15): string {
     .join('\n');
 }
 
-/** Polls `condition` until it holds; fails after `timeoutMs` (default 15 s) naming `what`. */
-export const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> =>
+/** Polls `condition` until it holds; fails after `timeoutMs` (default 30 s, a stall's recovery) naming `what`. */
+export const until = (condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> =>
   waitUntil(condition, what, { timeoutMs, describe: describeDevices });
 
 /** Waits until the device's outbox is empty (nothing pending, nothing failed) and no work is in flight. */

@@ -10,7 +10,7 @@ import type { ChatDevice } from './devices.js';
 import { inScope, readLocal, readServer, unsyncedRows } from './server-state.js';
 
 // Emulator round trips on a loaded 2-core machine: generous limits (no timing is asserted).
-describe('chat sync over the Firestore emulator', { timeout: 60_000 }, () => {
+describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
   beforeAll(warmUpEmulator);
   let project: TestProject;
   let dir: ReturnType<typeof tempDir>;
