@@ -110,7 +110,7 @@ export function resolveRemote(input: ResolveInput): Resolution {
   const serverTime = Math.max(local?.serverTime ?? remote.version, remote.version);
   const syncStatus: SyncStatus = !localPending || !local ? 'synced' : local.syncStatus === 'synced' ? 'pending' : local.syncStatus;
   const row: ResolvedRow = { id: remote.id, data, serverTime, deleted, syncStatus };
-  return { row, conflicts, changed: !sameRow(local, row) };
+  return { row, conflicts, changed: !sameRow(def, local, row) };
 }
 
 function resolvePending(policy: MergePolicy, localValue: unknown, remoteValue: unknown, newest: unknown): unknown {
@@ -152,13 +152,17 @@ export function unionSorted(a: unknown, b: unknown): string[] {
   return [...out].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
-function sameRow(local: RawRow | undefined, row: ResolvedRow): boolean {
+/**
+ * The resolved row stores nothing new. Field by field: a stored row's data also carries its
+ * `id`, which the resolved data (the collection's fields) does not.
+ */
+function sameRow(def: CollectionDef, local: RawRow | undefined, row: ResolvedRow): boolean {
   return (
     local !== undefined &&
     local.deleted === row.deleted &&
     local.serverTime === row.serverTime &&
     local.syncStatus === row.syncStatus &&
-    sameValue(local.data, row.data)
+    def.fieldNames.every((field) => sameValue(local.data[field], row.data[field]))
   );
 }
 

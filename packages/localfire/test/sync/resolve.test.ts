@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCollection, field } from '../../src/index.js';
+import { createLocalStore, defineCollection, field } from '../../src/index.js';
+import { createNodeSqliteDriver } from '../../src/adapters/node-sqlite/index.js';
 import type { RawRow, RemoteDoc } from '../../src/index.js';
 import { resolveRemote, shouldPurgeOnRemoval, unionSorted } from '../../src/sync/resolve.js';
 
@@ -137,6 +138,24 @@ describe('resolveRemote: properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('resolveRemote: echoes', () => {
+  it('a document equal to the row as the store reads it (its data carries the id too) changes nothing', async () => {
+    const store = await createLocalStore({ driver: createNodeSqliteDriver({ filename: ':memory:' }), collections: [things] });
+    try {
+      const remote = doc(100, { name: 'n', presence: 'p', tags: ['a'] });
+      await store.sync.transaction((tx) => tx.writeRow('things', resolveRemote({ def: things, local: undefined, pendingFields: new Set(), remote }).row));
+      const stored = await store.sync.transaction((tx) => tx.readRow('things', ID));
+      expect(stored?.data).toHaveProperty('id', ID);
+      const echo = resolveRemote({ def: things, local: stored, pendingFields: new Set(), remote });
+      expect(echo.changed).toBe(false);
+      expect(resolveRemote({ def: things, local: stored, pendingFields: new Set(), remote: doc(101, { name: 'n', presence: 'p', tags: ['a'] }) }).changed).toBe(true);
+      expect(resolveRemote({ def: things, local: stored, pendingFields: new Set(), remote: doc(100, { name: 'm', presence: 'p', tags: ['a'] }) }).changed).toBe(true);
+    } finally {
+      await store.close();
+    }
   });
 });
 
