@@ -2,7 +2,8 @@
  * "Local equals server": the server's documents read with a rules-bypassing client (the
  * emulator's `owner` token), cut to what a user's scope covers, against a device's local rows.
  * Both sides become plain entities: no bookkeeping, no `updatedAt`, tombstones left out,
- * Timestamps as Dates, set fields sorted (a set's order is not part of its value).
+ * Timestamps as Dates, set fields sorted and map keys in order (a set's order and a map's key
+ * order are not part of their values).
  */
 import type { Firestore } from 'firebase/firestore';
 import { collection, collectionGroup, getDocs, Timestamp } from 'firebase/firestore';
@@ -23,7 +24,7 @@ function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate();
   if (Array.isArray(value)) return value.map(plain);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, plain(v)]));
   }
   return value;
 }
