@@ -13,7 +13,7 @@ export type {
   Aggregates, CreateInput, Direction, FieldFilter, LiveQuery, Patch, Query, Repository, RowMeta, Stored, SyncStatus, Transaction, Where,
 } from './store/types.js';
 export type {
-  CacheStats, FieldChange, OutboxEntry, OutboxState, OutboxStats, PendingChanges, QuarantineEntry, RawRow, ServerTime, SyncStore, SyncTransaction,
+  CacheStats, FieldChange, OutboxEntry, OutboxState, OutboxStats, PendingChanges, QuarantineEntry, RawRow, ServerTime, StatusCounts, SyncStore, SyncTransaction,
 } from './store/sync-store.js';
 export type {
   Checkpoint, ConnectionState, RemoteChange, RemoteStall, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, WriteAck,

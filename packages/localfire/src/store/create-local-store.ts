@@ -2,8 +2,9 @@
  * createLocalStore: opens (and migrates) the database, then serves repositories,
  * transactions, live queries and the sync engine's surface over one connection.
  *
- * Concurrency: one SQLite connection, so every operation runs under one FIFO mutex. A
- * store-level write is its own BEGIN IMMEDIATE transaction; `transaction(fn)` holds the
+ * Concurrency: one SQLite connection, so every operation runs under one mutex (mutex.ts),
+ * where the app's operations go before waiting live-query re-runs, and those before the
+ * sync engine's work. A store-level write is its own BEGIN IMMEDIATE transaction; `transaction(fn)` holds the
  * mutex for the whole of `fn`. Inside `fn`, use only `tx.repo(...)`: a call on the store
  * itself (including a nested `store.transaction`) waits for `fn` to finish, so awaiting it
  * inside `fn` would never return. Live queries re-run after each COMMIT, never on rollback.
@@ -18,7 +19,7 @@ import { createLiveQuery } from './live-query.js';
 import { createLiveRegistry } from './live-registry.js';
 import type { LocalStore, LocalStoreOptions } from './local-store.js';
 import { migrate } from './migrations.js';
-import { createMutex } from './mutex.js';
+import { createMutex, type Lane } from './mutex.js';
 import { createRepository } from './repository.js';
 import { createTableModel, type TableModel } from './table-model.js';
 import type { Repository, Transaction } from './types.js';
@@ -52,7 +53,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   const baseCtx: OpContext = { driver, clock, newId, changes: null, reads: null, assertOpen: assertStoreOpen };
 
   /** Runs `fn` in BEGIN IMMEDIATE … COMMIT under the mutex; publishes its changes after COMMIT. */
-  const inWriteTransaction = <R>(fn: (ctx: OpContext) => Promise<R>): Promise<R> =>
+  const inWriteTransaction = <R>(fn: (ctx: OpContext) => Promise<R>, lane: Lane = 'app'): Promise<R> =>
     mutex.run(async () => {
       assertStoreOpen();
       const rows = new Map<string, unknown>();
@@ -99,16 +100,17 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         }
       }
       return result;
-    });
+    }, lane);
 
-  const storeScope: OpScope = {
-    read: (fn) =>
-      mutex.run(() => {
-        assertStoreOpen();
-        return fn(baseCtx);
-      }),
-    write: inWriteTransaction,
-  };
+  const readIn = <R>(fn: (ctx: OpContext) => Promise<R>, lane: Lane = 'app'): Promise<R> =>
+    mutex.run(() => {
+      assertStoreOpen();
+      return fn(baseCtx);
+    }, lane);
+
+  const storeScope: OpScope = { read: readIn, write: inWriteTransaction };
+  /** Where live queries re-run: below the app's own operations in the mutex. */
+  const liveScope: OpScope = { read: (fn) => readIn(fn, 'live'), write: inWriteTransaction };
 
   const core: StoreCore = { models, registry, scope: storeScope, model: (def) => modelFor(models, def) };
 
@@ -131,7 +133,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         const model = core.model(def);
         let repo = repos.get(model.name);
         if (repo === undefined) {
-          repo = createRepository({ model, scope, liveScope: storeScope, registry });
+          repo = createRepository({ model, scope, liveScope, registry });
           repos.set(model.name, repo);
         }
         return repo as Repository<T>;
@@ -147,7 +149,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       const model = core.model(def);
       let repo = storeRepos.get(model.name);
       if (repo === undefined) {
-        repo = createRepository({ model, scope: storeScope, liveScope: storeScope, registry });
+        repo = createRepository({ model, scope: storeScope, liveScope, registry });
         storeRepos.set(model.name, repo);
       }
       return repo as Repository<T>;
@@ -156,14 +158,14 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
     live: (read) =>
       createLiveQuery({
         registry,
-        scope: storeScope,
+        scope: liveScope,
         run: (ctx) => read(makeTransaction(ctx)),
         affectedBy: (log, reads) => [...log.keys()].some((name) => reads.has(name)),
       }),
     sync: createSyncStore({
       models,
-      read: (fn) => storeScope.read(fn),
-      write: inWriteTransaction,
+      read: (fn) => readIn(fn, 'sync'),
+      write: (fn) => inWriteTransaction(fn, 'sync'),
       clock,
       onOutboxChange: (listener) => {
         outboxListeners.add(listener);

@@ -4,7 +4,7 @@
  */
 import type { OpContext } from './context.js';
 import { decodeOutboxRow, type OutboxRow } from './outbox.js';
-import type { CacheStats, OutboxEntry, OutboxStats, QuarantineEntry, SyncStore } from './sync-store.js';
+import type { OutboxEntry, QuarantineEntry, StatusCounts, SyncStore } from './sync-store.js';
 import { createSyncTransaction } from './sync-transaction.js';
 import type { TableModel } from './table-model.js';
 
@@ -34,34 +34,40 @@ export function createSyncStore(options: SyncStoreOptions): SyncStore {
   const { models, read, write } = options;
   const decode = (rows: OutboxRow[]): OutboxEntry[] => rows.map((r) => decodeOutboxRow(r, models));
 
+  // Every counter of the status in one statement: one read, one driver round trip.
+  const tables = [...models.values()];
+  const countsSql = `SELECT o.pending, o.failed, o.oldest,
+    (SELECT count(*) FROM _lf_quarantine) AS quarantined,
+    (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS bytes
+    ${tables.map((model, i) => `, (SELECT count(*) FROM ${model.table} WHERE _deleted = 0) AS c${i}`).join('')}
+    FROM (SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed, min(created_at) AS oldest FROM _lf_outbox) AS o`;
+  const statusCounts = (): Promise<StatusCounts> =>
+    read(async (ctx) => {
+      const r = (await ctx.driver.all<Record<string, number | null>>(countsSql))[0] ?? {};
+      const rows: Record<string, number> = {};
+      tables.forEach((model, i) => {
+        rows[model.name] = r[`c${i}`] ?? 0;
+      });
+      return {
+        outbox: { pending: r.pending ?? 0, failed: r.failed ?? 0, oldestAt: r.oldest ?? null },
+        quarantined: r.quarantined ?? 0,
+        cache: { rows, bytes: r.bytes ?? 0 },
+      };
+    });
+
   return {
     transaction: (fn) => write((ctx) => fn(createSyncTransaction(ctx, models))),
     readyWrites: (now, limit) => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>(READY_SQL, [now, now, limit]))),
     listOutbox: () => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>('SELECT * FROM _lf_outbox ORDER BY seq'))),
-    outboxStats: () =>
-      read(async (ctx): Promise<OutboxStats> => {
-        const rows = await ctx.driver.all<{ pending: number | null; failed: number | null; oldest: number | null }>(
-          `SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed, min(created_at) AS oldest FROM _lf_outbox`,
-        );
-        const r = rows[0];
-        return { pending: r?.pending ?? 0, failed: r?.failed ?? 0, oldestAt: r?.oldest ?? null };
-      }),
+    outboxStats: async () => (await statusCounts()).outbox,
     listQuarantine: (limit = 100) =>
       read(async (ctx) => {
         const rows = await ctx.driver.all<QuarantineRow>('SELECT collection, path, reason, raw, at FROM _lf_quarantine ORDER BY at DESC, id DESC LIMIT ?', [limit]);
         return rows.map((r): QuarantineEntry => ({ collection: r.collection, path: r.path, reason: r.reason, raw: r.raw === null ? null : (JSON.parse(r.raw) as unknown), at: r.at }));
       }),
-    quarantineCount: () => read(async (ctx) => (await ctx.driver.all<{ n: number }>('SELECT count(*) AS n FROM _lf_quarantine'))[0]?.n ?? 0),
-    cacheStats: () =>
-      read(async (ctx): Promise<CacheStats> => {
-        const rows: Record<string, number> = {};
-        for (const model of models.values()) {
-          rows[model.name] = (await ctx.driver.all<{ n: number }>(`SELECT count(*) AS n FROM ${model.table} WHERE _deleted = 0`))[0]?.n ?? 0;
-        }
-        const pages = (await ctx.driver.all<{ page_count: number }>('PRAGMA page_count'))[0]?.page_count ?? 0;
-        const size = (await ctx.driver.all<{ page_size: number }>('PRAGMA page_size'))[0]?.page_size ?? 0;
-        return { rows, bytes: pages * size };
-      }),
+    quarantineCount: async () => (await statusCounts()).quarantined,
+    cacheStats: async () => (await statusCounts()).cache,
+    statusCounts,
     clearCache: () =>
       write(async (ctx) => {
         const removed: Record<string, number> = {};

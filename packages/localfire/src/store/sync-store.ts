@@ -78,6 +78,13 @@ export interface CacheStats {
   readonly bytes: number;
 }
 
+/** Every counter the sync status shows, read together (one consistent snapshot). */
+export interface StatusCounts {
+  readonly outbox: OutboxStats;
+  readonly quarantined: number;
+  readonly cache: CacheStats;
+}
+
 /** The fields of a document's unacknowledged outbox entries. */
 export interface PendingChanges {
   readonly fields: ReadonlySet<string>;
@@ -134,6 +141,8 @@ export interface SyncStore {
   listQuarantine(limit?: number): Promise<QuarantineEntry[]>;
   quarantineCount(): Promise<number>;
   cacheStats(): Promise<CacheStats>;
+  /** The three above in one read (one statement): what the status refresh uses. */
+  statusCounts(): Promise<StatusCounts>;
   /**
    * Deletes synced rows of evictable collections (never a row with an outbox entry).
    * Returns the number of rows removed per collection.

@@ -18,7 +18,7 @@ export function createStatusRefresher(options: { readonly store: SyncStore; read
   let running: Promise<void> | null = null;
 
   async function refreshOnce(): Promise<void> {
-    const [outbox, quarantinedCount, cache] = await Promise.all([store.outboxStats(), store.quarantineCount(), store.cacheStats()]);
+    const { outbox, quarantined: quarantinedCount, cache } = await store.statusCounts();
     status.update({
       pendingCount: outbox.pending,
       failedCount: outbox.failed,

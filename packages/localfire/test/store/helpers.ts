@@ -51,7 +51,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 /** Resolves after pending microtasks and queued store work have run. */
 export async function settle(store: LocalStore): Promise<void> {
   for (let i = 0; i < 3; i++) {
-    await store.sync.outboxStats();
+    await store.sync.nextWakeAt(0);
     await new Promise((r) => setTimeout(r, 0));
   }
 }

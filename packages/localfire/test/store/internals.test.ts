@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromOutboxJson, fromSql, toOutboxJson, toSql } from '../../src/store/columns.js';
 import { deepEqual } from '../../src/store/deep-equal.js';
-import { createMutex } from '../../src/store/mutex.js';
+import { MAX_TURNS_AHEAD, createMutex } from '../../src/store/mutex.js';
 
 describe('deepEqual', () => {
   it('compares dates by time, arrays and objects deeply, maps and sets by content', () => {
@@ -64,6 +64,48 @@ describe('mutex', () => {
     await expect(thrown).rejects.toThrow('sync');
     expect(mutex.locked).toBe(false);
     await expect(mutex.run(() => Promise.resolve('after'))).resolves.toBe('after');
+  });
+
+  it('lets waiting app operations go first, then live re-runs, then sync work, each lane in call order', async () => {
+    const mutex = createMutex();
+    const log: string[] = [];
+    let release: () => void = () => undefined;
+    const holder = mutex.run(() => new Promise<void>((r) => (release = r)), 'sync');
+    const queued = [
+      mutex.run(() => Promise.resolve(void log.push('sync 1')), 'sync'),
+      mutex.run(() => Promise.resolve(void log.push('live 1')), 'live'),
+      mutex.run(() => Promise.resolve(void log.push('app 1'))),
+      mutex.run(() => Promise.resolve(void log.push('sync 2')), 'sync'),
+      mutex.run(() => Promise.resolve(void log.push('live 2')), 'live'),
+      mutex.run(() => Promise.resolve(void log.push('app 2')), 'app'),
+    ];
+    release();
+    await Promise.all([holder, ...queued]);
+    expect(log).toEqual(['app 1', 'app 2', 'live 1', 'live 2', 'sync 1', 'sync 2']);
+    expect(mutex.locked).toBe(false);
+  });
+
+  it('never starves a lane: sync work gets a turn after a run of app operations went ahead of it', async () => {
+    const mutex = createMutex();
+    const log: string[] = [];
+    let release: () => void = () => undefined;
+    const holder = mutex.run(() => new Promise<void>((r) => (release = r)));
+    const sync = mutex.run(() => Promise.resolve(void log.push('sync')), 'sync');
+    // Every app operation queues another one, so the app lane is never empty.
+    let appRuns = 0;
+    const app = (): Promise<void> =>
+      mutex.run(() => {
+        log.push('app');
+        if (++appRuns < MAX_TURNS_AHEAD * 2) void app();
+        return Promise.resolve();
+      });
+    void app();
+    release();
+    await holder;
+    await sync;
+    expect(log.indexOf('sync')).toBe(MAX_TURNS_AHEAD);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(appRuns).toBe(MAX_TURNS_AHEAD * 2);
   });
 });
 

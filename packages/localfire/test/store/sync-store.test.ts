@@ -242,6 +242,16 @@ describe('SyncStore', () => {
       expect(stats.bytes % 4096).toBe(0);
     });
 
+    it('statusCounts reads the outbox, quarantine and cache counters together', async () => {
+      await t.store.repo(todos).create(todoInput({ id: 'a' }));
+      await t.store.sync.transaction((tx) => tx.quarantine({ collection: 'todos', path: 'todos/bad', reason: 'no title', raw: { x: 1 } }));
+      const counts = await t.store.sync.statusCounts();
+      expect(counts.outbox).toEqual({ pending: 1, failed: 0, oldestAt: T0 });
+      expect(counts.quarantined).toBe(1);
+      expect(counts.cache.rows).toEqual({ todos: 1, lists: 0 });
+      expect(counts.cache.bytes).toBe((await t.store.sync.cacheStats()).bytes);
+    });
+
     it('clearCache removes synced rows of evictable collections only, never a row with an outbox entry', async () => {
       const write = (collection: string, id: string, data: Record<string, unknown>) =>
         t.store.sync.transaction((tx) => tx.writeRow(collection, { id, data, serverTime: 1, deleted: false, syncStatus: 'synced' }));

@@ -103,10 +103,10 @@ describe('sync engine over the in-memory remote', () => {
           }
           return sync.transaction(fn);
         },
-        cacheStats: async () => {
+        statusCounts: async () => {
           statsStarted++;
           try {
-            return await sync.cacheStats();
+            return await sync.statusCounts();
           } finally {
             statsDone++;
           }

@@ -170,11 +170,9 @@ describe('status refresher', () => {
       let reads = 0;
       let pending = 3;
       const store = {
-        outboxStats: () => Promise.resolve({ pending, failed: 0, oldestAt: null }),
-        quarantineCount: () => Promise.resolve(0),
-        cacheStats: () => {
+        statusCounts: () => {
           reads++;
-          return Promise.resolve({ rows: {}, bytes: 0 });
+          return Promise.resolve({ outbox: { pending, failed: 0, oldestAt: null }, quarantined: 0, cache: { rows: {}, bytes: 0 } });
         },
       } as unknown as SyncStore;
       const status = createStatusCell();
