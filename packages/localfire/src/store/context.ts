@@ -25,6 +25,13 @@ export interface OpContext {
    * write transactions.
    */
   readonly rows?: Map<string, unknown>;
+  /**
+   * Rows a write transaction inserted without looking for the id first (see `createRow`):
+   * the primary key refuses a taken id, and a refusal that surfaces later (a deferred
+   * INSERT fails with the next statement) is reported as the `conflict` of the create that
+   * caused it. Absent outside write transactions.
+   */
+  readonly created?: { readonly model: TableModel; readonly id: string }[];
   /** Throws `closed` once the transaction (or the store) has ended. */
   assertOpen(): void;
 }
@@ -48,6 +55,16 @@ export function modelFor(models: ReadonlyMap<string, TableModel>, def: Collectio
   const model = models.get(name);
   if (model === undefined) throw new LocalfireError('invalid-definition', `collection "${name}" is not part of this store`);
   return model;
+}
+
+/** SQLite refused a row because its primary key is taken (both drivers report the extended code). */
+export function isPrimaryKeyViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** The `conflict` of a create whose id is taken. */
+export function alreadyExists(model: TableModel, id: string, cause?: unknown): LocalfireError {
+  return new LocalfireError('conflict', `${model.name} "${id}" already exists`, { details: { collection: model.name, id }, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** The key of a row in {@link OpContext.rows}. */

@@ -13,7 +13,7 @@ import { LocalfireError, toLocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import { createChangeRecorder } from './change-log.js';
 import type { SqliteDriver } from './driver.js';
-import { modelFor, rowKey, type OpContext, type OpScope, type StoreCore } from './context.js';
+import { alreadyExists, isPrimaryKeyViolation, modelFor, rowKey, type OpContext, type OpScope, type StoreCore } from './context.js';
 import { createSyncStore } from './create-sync-store.js';
 import { createLiveQuery } from './live-query.js';
 import { createLiveRegistry } from './live-registry.js';
@@ -62,6 +62,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         else for (const key of rows.keys()) if (key.startsWith(rowKey(collection, ''))) rows.delete(key);
       });
       let open = true;
+      const created: { model: TableModel; id: string }[] = [];
       const ctx: OpContext = {
         driver,
         clock,
@@ -69,6 +70,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         changes,
         reads: null,
         rows,
+        created,
         assertOpen: () => {
           if (!open) throw new LocalfireError('closed', 'the transaction has ended');
         },
@@ -86,7 +88,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       } catch (e) {
         open = false;
         await rollback(driver);
-        throw e;
+        throw isPrimaryKeyViolation(e) ? await whichCreate(driver, created, e) : e;
       }
       open = false;
       if (changes.log.size > 0) registry.publish(changes.log);
@@ -184,6 +186,23 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       });
     },
   };
+}
+
+/**
+ * The create a rolled-back transaction's primary-key refusal belongs to (a deferred INSERT
+ * fails with a later statement, so the error alone does not say which): the first of the
+ * transaction's creates whose id is taken now that its own rows are gone, or that it created
+ * twice. Anything else is not a create's refusal and is returned as it is.
+ */
+async function whichCreate(driver: SqliteDriver, created: readonly { readonly model: TableModel; readonly id: string }[], error: unknown): Promise<unknown> {
+  const seen = new Set<string>();
+  for (const { model, id } of created) {
+    const key = rowKey(model.name, id);
+    const taken = seen.has(key) || (await driver.all(`SELECT 1 FROM ${model.table} WHERE id = ?`, [id]).catch(() => [])).length > 0;
+    if (taken) return alreadyExists(model, id, error);
+    seen.add(key);
+  }
+  return error;
 }
 
 /**

@@ -11,7 +11,8 @@
  * - `all` returns rows as plain objects keyed by column name; INTEGER columns come back as
  *   numbers (never bigint).
  * - Errors are thrown as-is (the store wraps them); a failed statement leaves an open
- *   transaction open, for the store to roll back.
+ *   transaction open, for the store to roll back. An error carries SQLite's extended result
+ *   code name as `code`: the store reads `SQLITE_CONSTRAINT_PRIMARYKEY` as a taken id.
  * - `defer` (optional) queues a statement whose result nobody needs; the next call carries it.
  */
 export type SqlValue = string | number | bigint | null | Uint8Array;

@@ -7,7 +7,7 @@
 import { LocalfireError } from '../errors.js';
 import { documentPath } from '../schema/collection.js';
 import { validateSync } from '../schema/standard-schema.js';
-import { recorder, rowKey, write, type OpContext } from './context.js';
+import { alreadyExists, isPrimaryKeyViolation, recorder, rowKey, write, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
 import { selectRows } from './row-mapper.js';
@@ -57,10 +57,16 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
   const id = typeof input.id === 'string' ? input.id : ctx.newId();
   const entity = validate(model, { ...withoutMeta(input), id });
   const path = documentPath(model.def, entity);
-  const existing = await ctx.driver.all(`SELECT 1 FROM ${model.table} WHERE id = ?`, [id]);
-  if (existing.length > 0) throw new LocalfireError('conflict', `${model.name} "${id}" already exists`, { details: { collection: model.name, id } });
   const now = ctx.clock();
-  await write(ctx, model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
+  // No SELECT for the id first (a round trip to a worker-backed driver): the primary key
+  // refuses a taken id (a live row or a tombstone). A deferred INSERT's refusal surfaces with
+  // the transaction's next statement, where the store reports it as this create's conflict.
+  ctx.created?.push({ model, id });
+  try {
+    await write(ctx, model.sql.insert, [id, ...model.encodeFields(entity), 'pending', 0, null, null, now, now, 0]);
+  } catch (e) {
+    throw isPrimaryKeyViolation(e) ? alreadyExists(model, id, e) : e;
+  }
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields: changesForCreate(model, entity), createdAt: now });
   const $meta: RowMeta = { syncStatus: 'pending', retryCount: 0, lastSyncAttempt: null, serverTimestamp: null, createdAt: new Date(now), updatedAt: new Date(now), deleted: false };
   const stored: Stored<Data> = { ...entity, $meta };

@@ -111,7 +111,7 @@ export const driverContractCases: readonly DriverContractCase[] = [
       }),
   },
   {
-    name: 'a failing statement rejects with an Error, leaves an open transaction open, and the connection usable',
+    name: 'a failing statement rejects with an Error (a taken primary key: code SQLITE_CONSTRAINT_PRIMARYKEY), leaves an open transaction open, and the connection usable',
     run: (make) =>
       withDriver(make, async (db) => {
         await db.exec('CREATE TABLE u (id TEXT PRIMARY KEY)');
@@ -119,6 +119,7 @@ export const driverContractCases: readonly DriverContractCase[] = [
         await db.run('INSERT INTO u (id) VALUES (?)', ['a']);
         const e = await rejection(db.run('INSERT INTO u (id) VALUES (?)', ['a']));
         check(e instanceof Error && /UNIQUE/i.test(e.message), `constraint error: ${show(e instanceof Error ? e.message : e)}`);
+        check((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY', `a taken primary key has the extended code: ${show((e as { code?: unknown }).code)}`);
         const inside = await db.all('SELECT id FROM u');
         check(inside.length === 1, 'the transaction is still open with its earlier write');
         await db.exec('ROLLBACK');
@@ -203,6 +204,7 @@ export const driverContractCases: readonly DriverContractCase[] = [
         db.defer('INSERT INTO f (id) VALUES (?)', ['after']);
         const e = await rejection(db.exec('COMMIT'));
         check(e instanceof Error && /UNIQUE/i.test(e.message), `the deferred failure: ${show(e instanceof Error ? e.message : e)}`);
+        check((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY', `the deferred failure keeps its extended code: ${show((e as { code?: unknown }).code)}`);
         const inside = await db.all<Row>('SELECT id FROM f ORDER BY id');
         check(show(inside) === show([{ id: 'taken' }, { id: 'x' }]), `COMMIT and the statements after the failure did not run: ${show(inside)}`);
         await db.exec('ROLLBACK');

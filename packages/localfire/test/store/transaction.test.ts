@@ -174,6 +174,66 @@ describe('transactions over a driver that defers writes', () => {
   });
 });
 
+describe('creates checked by the primary key (no SELECT for the id first)', () => {
+  let counted: ReturnType<typeof countingDriver> | undefined;
+  let t: TestStore;
+  beforeEach(async () => {
+    t = await openStore({ wrap: (d) => (counted = countingDriver(d, 'SELECT')).driver });
+  });
+  afterEach(async () => {
+    await t.store.close();
+  });
+
+  const conflictOf = async (work: Promise<unknown>): Promise<Record<string, unknown>> => {
+    const error = await work.then(() => undefined, (e: unknown) => e);
+    if (!isLocalfireError(error, 'conflict')) throw new Error(`expected a conflict, got ${String(error)}`);
+    return error.details;
+  };
+
+  it('a create reads nothing: its INSERT travels with the COMMIT', async () => {
+    const before = counted!.count();
+    await t.store.transaction(async (tx) => {
+      await tx.repo(lists).create({ id: 'l1', name: 'home', ownerId: 'u1' });
+      await tx.repo(todos).create(todoInput({ id: 'a', listId: 'l1' }));
+    });
+    expect(counted!.count()).toBe(before);
+    expect(await t.store.repo(todos).count()).toBe(1);
+  });
+
+  it('a taken id (live or tombstoned) is the conflict of the create that used it, and the transaction writes nothing', async () => {
+    await t.store.repo(todos).create(todoInput({ id: 'taken' }));
+    await t.store.repo(todos).create(todoInput({ id: 'gone' }));
+    await t.store.repo(todos).delete('gone');
+    const outbox = (await t.store.sync.listOutbox()).length;
+    for (const id of ['taken', 'gone']) {
+      const details = await conflictOf(t.store.transaction(async (tx) => {
+        await tx.repo(lists).create({ id: 'l1', name: 'home', ownerId: 'u1' });
+        await tx.repo(todos).create(todoInput({ id: 'fresh' }));
+        await tx.repo(todos).create(todoInput({ id }));
+      }));
+      expect(details).toEqual({ collection: 'todos', id });
+    }
+    expect(await t.store.repo(lists).count()).toBe(0);
+    expect(await t.store.repo(todos).read('fresh')).toBeUndefined();
+    expect(await t.store.sync.listOutbox()).toHaveLength(outbox);
+    // The store-level create reports it the same way.
+    expect(await conflictOf(t.store.repo(todos).create(todoInput({ id: 'taken', title: 'again' })))).toEqual({ collection: 'todos', id: 'taken' });
+  });
+
+  it('one id created twice in a transaction is a conflict; a later read in the transaction surfaces it too', async () => {
+    expect(await conflictOf(t.store.transaction(async (tx) => {
+      await tx.repo(todos).create(todoInput({ id: 'twice' }));
+      await tx.repo(todos).create(todoInput({ id: 'twice' }));
+    }))).toEqual({ collection: 'todos', id: 'twice' });
+    await t.store.repo(todos).create(todoInput({ id: 'taken' }));
+    expect(await conflictOf(t.store.transaction(async (tx) => {
+      await tx.repo(todos).create(todoInput({ id: 'taken' }));
+      await tx.repo(todos).count();
+    }))).toEqual({ collection: 'todos', id: 'taken' });
+    expect(await t.store.repo(todos).count()).toBe(1);
+  });
+});
+
 describe('the row cache of a write transaction', () => {
   let counted: ReturnType<typeof countingDriver> | undefined;
   let t: TestStore;
