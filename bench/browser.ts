@@ -40,6 +40,12 @@ const APP_ROOT = fileURLToPath(new URL('../apps/chat/', import.meta.url));
 const APP_CONFIG = fileURLToPath(new URL('../apps/chat/vite.config.ts', import.meta.url));
 const READ_COUNT = 1000;
 const SEND_GAP_MS = 250;
+/**
+ * Sends before the measured ones. The emulator's JVM compiles its hot paths during the first
+ * ~20 s of traffic, using most of a core (of this machine's two); the device's figure is taken
+ * once that settled, as it would be against a real, remote Firestore.
+ */
+const SEND_WARMUP = 60;
 
 /**
  * Injected before the app loads: records every driver request posted to a Worker and every
@@ -48,17 +54,21 @@ const SEND_GAP_MS = 250;
  */
 const WORKER_TRACE = `
 (() => {
-  const trace = { on: false, events: [] };
+  const trace = { on: false, events: [], requests: 0 };
   window.__lfTrace = trace;
   const Native = window.Worker;
   window.Worker = class extends Native {
     constructor(url, options) {
       super(url, options);
       this.addEventListener('message', (e) => {
-        if (trace.on) trace.events.push({ t: performance.now(), k: 'res', id: e.data && e.data.id });
+        if (!trace.on || !e.data) return;
+        // The worker's own clock marks (epoch ms), made relative to this page's performance.now().
+        const w = e.data.timing ? e.data.timing.map((x) => x - performance.timeOrigin) : undefined;
+        trace.events.push({ t: performance.now(), k: 'res', id: e.data.id, w });
       });
     }
     postMessage(message, ...rest) {
+      trace.requests++;
       if (trace.on && message) {
         trace.events.push({ t: performance.now(), k: 'req', id: message.id, op: message.op, sql: [...(message.ahead || []).map((a) => a.sql), message.sql || ''].join(' | ') });
       }
@@ -91,7 +101,7 @@ window.__sendProbe = async (text) => {
         if (el.textContent !== text) continue;
         const visible = performance.now();
         observer.disconnect();
-        const events = trace ? trace.events.map((e) => ({ ...e, t: e.t - start })) : [];
+        const events = trace ? trace.events.map((e) => ({ ...e, t: e.t - start, w: e.w && e.w.map((x) => x - start) })) : [];
         if (trace) { trace.on = false; trace.events = []; }
         resolve({ total: visible - start, events });
         return;
@@ -105,16 +115,23 @@ window.__sendProbe = async (text) => {
 };
 `;
 
-/** One send, as the probe reports it: the total, and the driver round trips (ms after the click). */
+/**
+ * One send, as the probe reports it: the total, and the driver round trips (ms after the
+ * click); a response carries the worker's receive and answer times (`w`) when it sent them.
+ */
 interface SendSample {
   readonly total: number;
-  readonly events: readonly { readonly t: number; readonly k: 'req' | 'res'; readonly id: number; readonly op?: string; readonly sql?: string }[];
+  readonly events: readonly {
+    readonly t: number; readonly k: 'req' | 'res'; readonly id: number; readonly op?: string; readonly sql?: string; readonly w?: readonly [number, number];
+  }[];
 }
 
 /**
  * Stage times of one send: `click->begin` (event, React, view model, waiting for the store's
- * mutex), each round trip of the write transaction by its SQL, `commit->visible` (live query
- * notification, React render to the DOM), and `other` for round trips of other work in the window.
+ * mutex), each round trip of the write transaction by its SQL, the round trips split into
+ * `hop to worker`, `in worker` (queue and SQLite) and `hop back` (a stall in a hop is a thread
+ * that waited for a CPU or a busy main thread), `gaps` (main-thread work between round trips),
+ * and `commit->visible` (live query notification, React render to the DOM).
  */
 function stagesOf(sample: SendSample): Map<string, number> {
   const out = new Map<string, number>();
@@ -122,7 +139,12 @@ function stagesOf(sample: SendSample): Map<string, number> {
     out.set(k, (out.get(k) ?? 0) + v);
   };
   const responses = new Map<number, number>();
-  for (const e of sample.events) if (e.k === 'res') responses.set(e.id, e.t);
+  const workerTimes = new Map<number, readonly [number, number]>();
+  for (const e of sample.events) {
+    if (e.k !== 'res') continue;
+    responses.set(e.id, e.t);
+    if (e.w !== undefined) workerTimes.set(e.id, e.w);
+  }
   const requests = sample.events.filter((e) => e.k === 'req');
   const begin = requests.findIndex((e) => e.sql?.startsWith('BEGIN') === true);
   const commit = requests.findIndex((e, i) => i > begin && (e.sql === 'COMMIT' || e.sql?.endsWith('COMMIT') === true));
@@ -137,6 +159,12 @@ function stagesOf(sample: SendSample): Map<string, number> {
     const done = responses.get(r.id) ?? sample.total;
     const label = (r.sql ?? r.op ?? '?').replace(/\s+/g, ' ').slice(0, 48);
     add(`rt ${label}`, done - r.t);
+    const w = workerTimes.get(r.id);
+    if (w !== undefined) {
+      add('hop to worker', w[0] - r.t);
+      add('in worker', w[1] - w[0]);
+      add('hop back', done - w[1]);
+    }
     const next = i < commit ? requests[i + 1]!.t : done;
     add('gaps', next - done);
   }
@@ -265,6 +293,7 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
     log('measuring');
     let n = 0;
     const traced: SendSample[] = [];
+    const requestsBefore = await page.evaluate(() => (globalThis as unknown as { __lfTrace: { requests: number } }).__lfTrace.requests);
     // A person's pace, not a burst: the previous send's push and acknowledgement settle in between.
     const samples = await measure(async () => {
       await page.waitForTimeout(SEND_GAP_MS);
@@ -272,7 +301,11 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
       const sample = await within(page.evaluate((t) => (globalThis as unknown as PageGlobals).__sendProbe(t), text), 30_000, `"${text}" appearing in the chat`);
       traced.push(sample);
       return sample.total;
-    }, { warmup: 10, iterations: 100 });
+    }, { warmup: SEND_WARMUP, iterations: 100 });
+    const requests = (await page.evaluate(() => (globalThis as unknown as { __lfTrace: { requests: number } }).__lfTrace.requests)) - requestsBefore;
+    const perSend = requests / traced.length;
+    log(`driver requests per send, the whole cycle (send, push, acknowledgement, echoes, live re-runs): ${perSend.toFixed(1)}`);
+    log(`slowest sends: ${[...samples].sort((a, b) => b - a).slice(0, 8).map((x) => x.toFixed(1)).join(', ')} ms`);
     const stages = stageNote(traced.slice(-samples.length));
     log(`stage medians (ms): ${stages}`);
     // The tail is what the p99 target is about: where did the slowest sends spend their time?
@@ -283,7 +316,7 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
     return toRow({
       name: 'browser-send-visible',
       samples,
-      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium on an on-disk profile; stage medians (ms, main-thread times of the driver's worker round trips): ${stages}`,
+      note: `the chat app's production build (React, SQLite WASM in a worker, sync engine online against the emulator): click on send to the text in the DOM (MutationObserver), timed in the page; ${samples.length} sends ${SEND_GAP_MS} ms apart after ${SEND_WARMUP} unmeasured, ${perSend.toFixed(1)} driver requests per send cycle, p90 ${percentile(samples, 90).toFixed(2)} ms; headless Chromium on an on-disk profile; stage medians (ms, main-thread times of the driver's worker round trips): ${stages}`,
     });
   } finally {
     await profile.close();

@@ -45,9 +45,17 @@ export interface OpenResult {
   readonly vfs: string;
 }
 
-export type WorkerResponse =
+export type WorkerResponse = (
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly error: WorkerError };
+  | { readonly id: number; readonly ok: false; readonly error: WorkerError }
+) & {
+  /**
+   * When the worker received the request and when it answered, in ms since the epoch
+   * (`performance.timeOrigin + performance.now()`, comparable across threads): tracing tools
+   * split a round trip into the trip there, the worker's part (queue and work), and the trip back.
+   */
+  readonly timing?: readonly [start: number, end: number];
+};
 
 /** An Error flattened for postMessage; the driver rebuilds an Error from it. */
 export interface WorkerError {

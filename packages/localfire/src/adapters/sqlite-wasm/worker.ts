@@ -20,6 +20,9 @@ const handles = (globalThis as { FileSystemSyncAccessHandle?: { prototype: SyncH
 const coalescer = handles === undefined ? undefined : coalesceWrites(handles.prototype);
 const handle = createRequestHandler(() => sqlite3InitModule(), undefined, coalescer === undefined ? {} : { afterEach: () => coalescer.flushAll() });
 
+const now = (): number => performance.timeOrigin + performance.now();
+
 scope.onmessage = (event) => {
-  void handle(event.data).then((response) => scope.postMessage(response));
+  const start = now();
+  void handle(event.data).then((response) => scope.postMessage({ ...response, timing: [start, now()] }));
 };
