@@ -4,10 +4,11 @@
  *
  * Concurrency: one SQLite connection, so every operation runs under one mutex (mutex.ts),
  * where the app's operations go before waiting live-query re-runs, and those before the
- * sync engine's work. A store-level write is its own BEGIN IMMEDIATE transaction; `transaction(fn)` holds the
- * mutex for the whole of `fn`. Inside `fn`, use only `tx.repo(...)`: a call on the store
- * itself (including a nested `store.transaction`) waits for `fn` to finish, so awaiting it
- * inside `fn` would never return. Live queries re-run after each COMMIT, never on rollback.
+ * sync engine's work. A store-level write is its own BEGIN IMMEDIATE transaction;
+ * `transaction(fn)` holds the mutex for the whole of `fn`. Inside `fn`, use only
+ * `tx.repo(...)`: a call on the store itself (including a nested `store.transaction`) waits
+ * for `fn` to finish, so awaiting it inside `fn` would never return. Live queries re-run
+ * after each COMMIT, never on rollback.
  */
 import { LocalfireError, toLocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
