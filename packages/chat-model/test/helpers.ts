@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
 import { createLocalStore } from 'localfire';
-import type { LiveQuery, LocalStore } from 'localfire';
+import type { LiveQuery, LocalStore, SqliteDriver } from 'localfire';
 import { createNodeSqliteDriver } from 'localfire/node';
 import { chatCollections, createChatRepositories } from '../src/index.js';
 import type { ChatRepositories } from '../src/index.js';
@@ -20,14 +20,14 @@ export interface ChatFixture extends ChatRepositories {
 }
 
 /** An in-memory chat database with a manual clock and sequential ids (`<prefix>0001`, ...). */
-export async function openChat(options: { readonly filename?: string; readonly idPrefix?: string } = {}): Promise<ChatFixture> {
+export async function openChat(options: { readonly filename?: string; readonly idPrefix?: string; readonly wrapDriver?: (driver: SqliteDriver) => SqliteDriver } = {}): Promise<ChatFixture> {
   let now = T0;
   let seq = 0;
   const prefix = options.idPrefix ?? 'id';
   const clock = () => now;
   const newId = () => `${prefix}${String(++seq).padStart(4, '0')}`;
   const store = await createLocalStore({
-    driver: createNodeSqliteDriver({ filename: options.filename ?? ':memory:' }),
+    driver: (options.wrapDriver ?? ((d) => d))(createNodeSqliteDriver({ filename: options.filename ?? ':memory:' })),
     collections: chatCollections,
     clock,
     newId,

@@ -1,5 +1,6 @@
 import type { RemoteScope, ScopesFn } from 'localfire';
 import { conversations } from '../collections/conversations.js';
+import { mapLive } from '../repositories/map-live.js';
 
 /** Firestore's limit of values in one `in` filter: the users scope is split in chunks of this size. */
 export const USER_ID_CHUNK = 30;
@@ -23,8 +24,10 @@ export const USER_ID_CHUNK = 30;
  * whose ids changed.
  */
 export const chatSyncScopes: ScopesFn = ({ userId, store }) =>
-  store.live(async (tx): Promise<RemoteScope[]> => {
-    const mine = await tx.repo(conversations).query({ where: { participantIds: { contains: userId } } });
+  // An observed query, not a `store.live` read: a commit that changes a conversation (every
+  // message sent updates its preview) patches the rows in memory instead of re-running SQL,
+  // and the scopes derived from them come out equal, so nothing downstream moves.
+  mapLive(store.repo(conversations).observeQuery({ where: { participantIds: { contains: userId } } }), (mine): RemoteScope[] => {
     const scopes: RemoteScope[] = [{ collection: 'conversations', filters: [{ field: 'participantIds', op: 'array-contains', value: userId }] }];
     const people = new Set<string>([userId]);
     for (const conversation of [...mine].sort((a, b) => compare(a.id, b.id))) {

@@ -1,5 +1,5 @@
 // The chat scopes as a live query over a local store (no remote involved).
-import type { RemoteScope } from 'localfire';
+import type { RemoteScope, SqliteDriver } from 'localfire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chatSyncScopes, USER_ID_CHUNK } from '../../src/index.js';
 import { openChat, record } from '../helpers.js';
@@ -46,6 +46,43 @@ describe('chatSyncScopes', () => {
     await chat.store.sync.transaction((tx) => tx.ack([{ seq: entry!.seq, serverTime: 1_700_000_000_000_000 }]));
     await scopes.waitForCount(3);
     expect(scopes.last()).toEqual([conversationsScope('alice'), messagesScope(id), usersScope(['alice', 'bob'])]);
+    scopes.stop();
+  });
+
+  it('a message sent (its conversation preview changes) re-runs no SQL: the observed rows are patched in memory', async () => {
+    let scopeQueries = 0;
+    chat = await openChat({
+      // The node driver's methods are closures: spreading keeps them working.
+      wrapDriver: (d: SqliteDriver): SqliteDriver => {
+        const count = (sql: string): void => {
+          if (sql.includes('FROM "conversations"') && sql.includes('json_each')) scopeQueries++;
+        };
+        return {
+          ...d,
+          all: (sql, params) => {
+            count(sql);
+            return d.all(sql, params);
+          },
+          values: (sql, params) => {
+            count(sql);
+            return d.values!(sql, params);
+          },
+        };
+      },
+    });
+    await pulledConversation(chat, 'c1', ['alice', 'bob']);
+    const scopes = record(chatSyncScopes({ userId: 'alice', store: chat.store }));
+    await scopes.waitForCount(1);
+    const before = scopeQueries;
+    expect(before).toBeGreaterThan(0); // the first run, counted
+    for (const text of ['one', 'two', 'three']) await chat.messages.sendMessage({ conversationId: 'c1', text, senderId: 'alice', senderName: 'Alice' });
+    await chat.store.sync.nextWakeAt(0); // after every queued live re-run
+    expect(scopeQueries).toBe(before);
+    expect(scopes.values).toHaveLength(1);
+    // A change that does move the scopes still comes through.
+    await pulledConversation(chat, 'c2', ['alice', 'carol']);
+    await scopes.waitForCount(2);
+    expect(scopes.last()).toEqual([conversationsScope('alice'), messagesScope('c1'), messagesScope('c2'), usersScope(['alice', 'bob', 'carol'])]);
     scopes.stop();
   });
 
