@@ -213,6 +213,9 @@ async function readRow(hostAndPort: string, served: Served, log: (m: string) => 
   const { context } = profile;
   try {
     const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.text().startsWith('bench page:')) log(m.text());
+    });
     await page.goto(`${served.url}test/bench-page/index.html`);
     await page.waitForFunction(() => '__readBench' in globalThis, undefined, { timeout: 60_000 });
     const [host, port] = hostAndPort.split(':');

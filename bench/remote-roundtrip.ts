@@ -21,8 +21,15 @@ import type { BenchModule, BenchRow } from './harness.js';
 const WARMUP = 20;
 const ITERATIONS = 200;
 const ROWS = ['remote-roundtrip', 'remote-write-ack'] as const;
-/** A sample that waits this long for a delivery fails the run (see `within`). */
-const DELIVERY_TIMEOUT_MS = 30_000;
+/**
+ * A sample waits this long for its delivery. The emulator now and then drops a change for a
+ * listener that stays open (seen on both sides, more often on a loaded machine): that sample is
+ * taken again with a new document after the listener is re-opened (the adapter's own watchdog
+ * would do the same, later), the loss is counted in the row's note, and after
+ * {@link MAX_LOST} losses the run fails.
+ */
+const DELIVERY_TIMEOUT_MS = 10_000;
+const MAX_LOST = 5;
 
 const items = defineCollection({
   name: 'items',
@@ -64,16 +71,40 @@ async function run(context: Parameters<BenchModule['run']>[0]): Promise<BenchRow
   try {
     const viaAdapter = arrivals();
     const viaSdk = arrivals();
-    const subscription = remoteB.subscribe({ collection: 'items', parents: { roomId: 'r1' } }, null, {
+    let i = 0;
+    const subscribeAdapter = () => remoteB.subscribe({ collection: 'items', parents: { roomId: 'r1' } }, null, {
       onChanges(changes) {
         for (const c of changes) if (c.type !== 'removed') viaAdapter.seen('doc' in c ? c.doc.id : c.id);
       },
       onError: (e) => context.log(`subscription error: ${e.message}`),
     });
-    const unsubscribe = onSnapshot(collection(b, 'rooms/r2/items'), (snap) => {
+    const subscribeSdk = () => onSnapshot(collection(b, 'rooms/r2/items'), (snap) => {
       for (const c of snap.docChanges()) viaSdk.seen(c.doc.id);
     });
-    let i = 0;
+    let subscription = subscribeAdapter();
+    let unsubscribe = subscribeSdk();
+    const lost = { adapter: 0, sdk: 0 };
+    /** One delivery's time; a dropped one is taken again (see DELIVERY_TIMEOUT_MS). */
+    const delivered = async (side: 'adapter' | 'sdk', attempt: (id: string) => Promise<number>): Promise<number> => {
+      for (;;) {
+        const id = `${side === 'adapter' ? 's' : 'b'}${++i}`;
+        try {
+          return await attempt(id);
+        } catch (e) {
+          if (lost.adapter + lost.sdk >= MAX_LOST) throw e;
+          lost[side]++;
+          context.log(`${(e as Error).message}: re-opening the listener and taking the sample again`);
+          if (side === 'adapter') {
+            subscription.close();
+            subscription = subscribeAdapter();
+          } else {
+            unsubscribe();
+            unsubscribe = subscribeSdk();
+          }
+        }
+      }
+    };
+    const lossNote = () => (lost.adapter + lost.sdk === 0 ? '' : `; deliveries the emulator dropped and were taken again: ${lost.adapter} adapter, ${lost.sdk} bare SDK`);
     const adapterWrite = (id: string): RemoteWrite => ({
       mutationId: `m-${id}`, collection: 'items', id, path: `rooms/r1/items/${id}`, op: 'set',
       fields: Object.fromEntries(Object.entries(payload(i)).map(([k, value]): [string, FieldChange] => [k, { op: 'set', value }])),
@@ -83,26 +114,24 @@ async function run(context: Parameters<BenchModule['run']>[0]): Promise<BenchRow
     const rows: BenchRow[] = [];
     if (context.selected('remote-roundtrip')) {
       const pair = await measurePair(
-        async () => {
-          const id = `s${++i}`;
+        () => delivered('adapter', async (id) => {
           const arrived = viaAdapter.next(id);
           const start = performance.now();
           await remoteA.write([adapterWrite(id)]);
           return (await within(arrived, DELIVERY_TIMEOUT_MS, `B's adapter subscription delivering ${id}`)) - start;
-        },
-        async () => {
-          const id = `b${++i}`;
+        }),
+        () => delivered('sdk', async (id) => {
           const arrived = viaSdk.next(id);
           const start = performance.now();
           await sdkWrite(id);
           return (await within(arrived, DELIVERY_TIMEOUT_MS, `B's bare onSnapshot seeing ${id}`)) - start;
-        },
+        }),
         { warmup: WARMUP, iterations: ITERATIONS },
       );
       rows.push(toRow({
         name: 'remote-roundtrip', samples: pair.subject,
         baseline: { name: 'bare setDoc -> onSnapshot (SDK alone)', samples: pair.baseline },
-        note: `${ITERATIONS} alternated samples after ${WARMUP} warm-up, emulator on 127.0.0.1, two memory-cache clients; from write() call to B's onChanges`,
+        note: `${ITERATIONS} alternated samples after ${WARMUP} warm-up, emulator on 127.0.0.1, two memory-cache clients; from write() call to B's onChanges${lossNote()}`,
       }));
     }
     if (context.selected('remote-write-ack')) {
