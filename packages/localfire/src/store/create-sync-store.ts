@@ -4,7 +4,7 @@
  */
 import type { OpContext } from './context.js';
 import { decodeOutboxRow, type OutboxRow } from './outbox.js';
-import type { OutboxEntry, QuarantineEntry, StatusCounts, SyncStore } from './sync-store.js';
+import type { OutboxEntry, OutboxStats, QuarantineEntry, StatusCounts, SyncStore } from './sync-store.js';
 import { createSyncTransaction } from './sync-transaction.js';
 import type { TableModel } from './table-model.js';
 
@@ -22,6 +22,17 @@ const READY_SQL = `SELECT * FROM _lf_outbox AS o
       AND (p.state <> 'pending' OR p.next_attempt_at > ?))
   ORDER BY o.seq LIMIT ?`;
 
+const OUTBOX_STATS_SQL = `SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed, min(created_at) AS oldest FROM _lf_outbox`;
+const QUARANTINE_COUNT_SQL = 'SELECT count(*) AS n FROM _lf_quarantine';
+
+interface OutboxStatsRow {
+  readonly pending: number | null;
+  readonly failed: number | null;
+  readonly oldest: number | null;
+}
+
+const outboxStatsOf = (r: OutboxStatsRow | undefined): OutboxStats => ({ pending: r?.pending ?? 0, failed: r?.failed ?? 0, oldestAt: r?.oldest ?? null });
+
 interface QuarantineRow {
   collection: string;
   path: string;
@@ -34,38 +45,34 @@ export function createSyncStore(options: SyncStoreOptions): SyncStore {
   const { models, read, write } = options;
   const decode = (rows: OutboxRow[]): OutboxEntry[] => rows.map((r) => decodeOutboxRow(r, models));
 
-  // Every counter of the status in one statement: one read, one driver round trip.
   const tables = [...models.values()];
-  const countsSql = `SELECT o.pending, o.failed, o.oldest,
-    (SELECT count(*) FROM _lf_quarantine) AS quarantined,
+  // The status reads every counter in one statement (one read, one driver round trip); the
+  // outbox and quarantine counters alone stay cheap for callers that poll them.
+  const countsSql = `SELECT o.pending, o.failed, o.oldest, (${QUARANTINE_COUNT_SQL}) AS quarantined,
     (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS bytes
     ${tables.map((model, i) => `, (SELECT count(*) FROM ${model.table} WHERE _deleted = 0) AS c${i}`).join('')}
-    FROM (SELECT sum(state = 'pending') AS pending, sum(state = 'failed') AS failed, min(created_at) AS oldest FROM _lf_outbox) AS o`;
+    FROM (${OUTBOX_STATS_SQL}) AS o`;
   const statusCounts = (): Promise<StatusCounts> =>
     read(async (ctx) => {
-      const r = (await ctx.driver.all<Record<string, number | null>>(countsSql))[0] ?? {};
+      const r = (await ctx.driver.all<OutboxStatsRow & Record<string, number | null>>(countsSql))[0];
       const rows: Record<string, number> = {};
       tables.forEach((model, i) => {
-        rows[model.name] = r[`c${i}`] ?? 0;
+        rows[model.name] = r?.[`c${i}`] ?? 0;
       });
-      return {
-        outbox: { pending: r.pending ?? 0, failed: r.failed ?? 0, oldestAt: r.oldest ?? null },
-        quarantined: r.quarantined ?? 0,
-        cache: { rows, bytes: r.bytes ?? 0 },
-      };
+      return { outbox: outboxStatsOf(r), quarantined: r?.quarantined ?? 0, cache: { rows, bytes: r?.bytes ?? 0 } };
     });
 
   return {
     transaction: (fn) => write((ctx) => fn(createSyncTransaction(ctx, models))),
     readyWrites: (now, limit) => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>(READY_SQL, [now, now, limit]))),
     listOutbox: () => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>('SELECT * FROM _lf_outbox ORDER BY seq'))),
-    outboxStats: async () => (await statusCounts()).outbox,
+    outboxStats: () => read(async (ctx) => outboxStatsOf((await ctx.driver.all<OutboxStatsRow>(OUTBOX_STATS_SQL))[0])),
     listQuarantine: (limit = 100) =>
       read(async (ctx) => {
         const rows = await ctx.driver.all<QuarantineRow>('SELECT collection, path, reason, raw, at FROM _lf_quarantine ORDER BY at DESC, id DESC LIMIT ?', [limit]);
         return rows.map((r): QuarantineEntry => ({ collection: r.collection, path: r.path, reason: r.reason, raw: r.raw === null ? null : (JSON.parse(r.raw) as unknown), at: r.at }));
       }),
-    quarantineCount: async () => (await statusCounts()).quarantined,
+    quarantineCount: () => read(async (ctx) => (await ctx.driver.all<{ n: number }>(QUARANTINE_COUNT_SQL))[0]?.n ?? 0),
     cacheStats: async () => (await statusCounts()).cache,
     statusCounts,
     clearCache: () =>
