@@ -296,7 +296,8 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
     log('measuring');
     let n = 0;
     const traced: SendSample[] = [];
-    const requestsBefore = await page.evaluate(() => (globalThis as unknown as { __lfTrace: { requests: number } }).__lfTrace.requests);
+    const requestCount = (): Promise<number> => page.evaluate(() => (globalThis as unknown as { __lfTrace: { requests: number } }).__lfTrace.requests);
+    const requestsBefore = await requestCount();
     // A person's pace, not a burst: the previous send's push and acknowledgement settle in between.
     const samples = await measure(async () => {
       await page.waitForTimeout(SEND_GAP_MS);
@@ -305,7 +306,7 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
       traced.push(sample);
       return sample.total;
     }, { warmup: SEND_WARMUP, iterations: 100 });
-    const requests = (await page.evaluate(() => (globalThis as unknown as { __lfTrace: { requests: number } }).__lfTrace.requests)) - requestsBefore;
+    const requests = (await requestCount()) - requestsBefore;
     const perSend = requests / traced.length;
     log(`driver requests per send, the whole cycle (send, push, acknowledgement, echoes, live re-runs): ${perSend.toFixed(1)}`);
     log(`slowest sends: ${[...samples].sort((a, b) => b - a).slice(0, 8).map((x) => x.toFixed(1)).join(', ')} ms`);
