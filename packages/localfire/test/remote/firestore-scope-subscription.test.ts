@@ -377,6 +377,53 @@ describe('Firestore scope verification read', () => {
     subscription.close();
   });
 
+  it('reads back once more when the commit lag has passed: a late commit that lands after the first read still arrives, even if the listeners rolled meanwhile', async () => {
+    const fetched: FakeQuery[] = [];
+    const from = { serverTime: 1_000, id: 'k', version: 1_010 };
+    const server = [listDoc('k', 1_000, 1_010)];
+    const { source, deliveredIds, delivered, subscription } = start({
+      from,
+      windowDocs: 1,
+      maxCommitLagMicros: 5_000_000, // 5 s
+      fetch: (query) => {
+        fetched.push(query);
+        return Promise.resolve(snapshot([...server]));
+      },
+    });
+    source.open()[0]!.emit(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fetched).toEqual([{ chunk: 0, from, lookbackMicros: 5_000_000 }]);
+    expect(deliveredIds()).toEqual([]);
+
+    // Stamped before the checkpoint, committed 3 s after the open: after the first read.
+    await vi.advanceTimersByTimeAsync(2_000);
+    server.push(listDoc('late', 990, 3_000_000));
+    // The listeners roll meanwhile (two documents delivered, window 1): the new open starts after them.
+    source.open()[0]!.emit(false, [listDoc('a', 3_100_000), listDoc('b', 3_200_000)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(source.opened).toHaveLength(2);
+    source.open()[0]!.emit(false);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+
+    // The new open's own first read starts after b: to it, `late` (committed before b) looks settled.
+    const rolled = { serverTime: 3_200_000, id: 'b', version: 3_200_000 };
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(fetched).toEqual([
+      { chunk: 0, from, lookbackMicros: 5_000_000 },
+      { chunk: 0, from: rolled, lookbackMicros: 5_000_000 },
+    ]);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+    // The first open's second read, 5 s after its first, is what finds it.
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetched.at(-1)).toEqual({ chunk: 0, from, lookbackMicros: 5_000_000 });
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:late']);
+    // Never an older checkpoint for it.
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 3_200_000, id: 'b', version: 3_200_000 });
+    subscription.close();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('verifies again after a reopen, and a failed read changes nothing', async () => {
     let calls = 0;
     const { source, deliveredIds, errors, subscription } = start({

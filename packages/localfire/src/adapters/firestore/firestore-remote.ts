@@ -71,7 +71,8 @@ export interface FirestoreRemoteOptions {
    * `serverTimestamp()` is evaluated when the server starts a write, so a write can commit
    * after a listener's checkpoint has passed its `updatedAt`; a listener opened after that
    * checkpoint would never see it. So the verification read after each open from a checkpoint
-   * also reads this far back, and delivers what committed after the checkpoint. 0 turns it off.
+   * also reads this far back, and delivers what committed after the checkpoint; it is repeated
+   * once this long after the first (a later commit). 0 turns both off.
    */
   readonly maxCommitLagMs?: number;
   /** Told of every watchdog action (a reopen, a network cycle), e.g. to log a `stalled` event. Must not throw. */

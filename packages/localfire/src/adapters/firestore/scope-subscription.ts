@@ -33,7 +33,8 @@
  * version: a delivered version at or after the fetched one skips it (versions: see
  * document-version.ts). A failed fetch is ignored (the listeners stay the source of truth).
  * After an open from a checkpoint, the read also looks back `maxCommitLagMicros` for late
- * commits (see the adapter's README, "Late commits").
+ * commits, and is repeated once that lag has passed, so a late commit that lands after the
+ * first read still arrives (see the adapter's README, "Late commits").
  *
  * Stalls (stall-watchdog.ts): a listener that stays behind the server for `stallTimeoutMs`
  * gets the subscription's listeners reopened from the last delivered checkpoint. The buffer
@@ -153,6 +154,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   /** The current open (a new object per open): the checkpoint it started after, and whether its verification read was scheduled. */
   let opened: Open = { from: options.from, verifying: false };
   let verifyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The second look-back read of each open from a checkpoint (see `scheduleLateRead`). */
+  const lateTimers = new Set<ReturnType<typeof setTimeout>>();
   let chain: Promise<void> = Promise.resolve();
 
   const watchdog = createStallWatchdog({
@@ -245,16 +248,45 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       // was delivered by now: usually nothing to read (the listeners have no lower bound, so
       // they see late commits themselves).
       const lookback = options.maxCommitLagMicros ?? 0;
-      const queries = target.from !== null && lookback > 0 ? options.queries(target.from, lookback) : options.queries(checkpoint);
-      for (const query of queries) {
-        fetch(query).then(
-          (snap) => {
-            if (!closed && opened === target) onFetched(snap, target.from);
-          },
-          () => undefined,
-        );
+      if (target.from !== null && lookback > 0) {
+        readBack(fetch, target.from, lookback);
+        scheduleLateRead(fetch, target.from, lookback);
+      } else {
+        for (const query of options.queries(checkpoint)) {
+          fetch(query).then(
+            (snap) => {
+              if (!closed && opened === target) onFetched(snap, target.from);
+            },
+            () => undefined,
+          );
+        }
       }
     }, options.verifyAfterMs ?? 1_000);
+  };
+
+  /** Reads `lookback` back from `from` and delivers what committed after it (see `onFetched`). */
+  const readBack = (fetch: (query: Q) => Promise<SnapshotLike>, from: Checkpoint, lookback: number): void => {
+    for (const query of options.queries(from, lookback)) {
+      fetch(query).then(
+        (snap) => {
+          if (!closed) onFetched(snap, from);
+        },
+        () => undefined,
+      );
+    }
+  };
+
+  /**
+   * A write stamped before `from` may commit up to the lag after its stamp, so later than the
+   * first read: read back once more when the lag has passed. A reopen meanwhile does not
+   * cancel it (the new open's reads start after a newer checkpoint); only close does.
+   */
+  const scheduleLateRead = (fetch: (query: Q) => Promise<SnapshotLike>, from: Checkpoint, lookback: number): void => {
+    const timer = setTimeout(() => {
+      lateTimers.delete(timer);
+      if (!closed) readBack(fetch, from, lookback);
+    }, Math.ceil(lookback / 1000));
+    lateTimers.add(timer);
   };
 
   /**
@@ -353,6 +385,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     closed = true;
     watchdog.stop();
     if (verifyTimer !== undefined) clearTimeout(verifyTimer);
+    for (const timer of lateTimers) clearTimeout(timer);
+    lateTimers.clear();
     buffer.clear();
     for (const key of keys) reportReachability(key, true);
     for (const listener of listeners) listener.unsubscribe();
