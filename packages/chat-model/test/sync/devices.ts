@@ -9,7 +9,7 @@ import { doc, serverTimestamp, setDoc, setLogLevel } from 'firebase/firestore';
 import { createLocalStore } from 'localfire';
 import type { LocalStore, RemotePort, SyncEngine, SyncEngineOptions, SyncLogEntry } from 'localfire';
 import { createFirestoreRemote } from 'localfire/firestore';
-import type { FirestoreRemote } from 'localfire/firestore';
+import type { FirestoreRemote, FirestoreRemoteOptions } from 'localfire/firestore';
 import { createNodeSqliteDriver } from 'localfire/node';
 import { closeTestFirestore, connectTestFirestore, createTestProject } from '../../../../test-support/firestore.js';
 import { chatCollections, createChatRepositories, createChatSync } from '../../src/index.js';
@@ -45,6 +45,8 @@ export interface OpenDeviceOptions {
   readonly filename: string;
   /** Wraps the remote the engine talks to (crash points, counting). */
   readonly wrapRemote?: (remote: FirestoreRemote) => RemotePort;
+  /** Firestore remote options besides the defaults below (e.g. a small listener window). */
+  readonly remoteOptions?: Partial<Omit<FirestoreRemoteOptions, 'firestore' | 'collections'>>;
   /** Wraps the store the engine talks to (crash points). Repositories use the real store. */
   readonly wrapStore?: (store: LocalStore) => LocalStore;
   /** Engine options (backoff, periodic worker...). */
@@ -71,7 +73,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
   const firestore = connectTestFirestore({ projectId: options.projectId, userId });
   // As in the remote contract: the emulator now and then leaves a listener on cache (seen most under
   // load); a 2 s stall timeout has the watchdog reopen it, and cycle the network, within the waits.
-  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections], stallTimeoutMs: 2_000 });
+  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections], stallTimeoutMs: 2_000, ...options.remoteOptions });
   const engine = createChatSync({
     store: options.wrapStore ? options.wrapStore(store) : store,
     remote: options.wrapRemote ? options.wrapRemote(remote) : remote,

@@ -7,6 +7,11 @@
  *
  * The seed is printed; `SOAK_SEED=<n>` replays the same operation sequence (which local rows
  * exist when an operation runs still depends on network timing).
+ *
+ * It runs twice: with the adapter's default listener window, and with a window of 3 documents,
+ * so that listeners roll forward all the time and every roll's late-commit handling is
+ * exercised (a write stamped before a roll's checkpoint that commits after it). A device
+ * that does not converge leaves a trace of its remote traffic in `test-results/`.
  */
 import type { Firestore } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,16 +22,23 @@ import { drained, openDevice, profile, until, warmUpEmulator } from './devices.j
 import type { ChatDevice } from './devices.js';
 import { diffStates, inScope, readLocal, readServer, unsyncedRows } from './server-state.js';
 import { prng } from '../../../../test-support/prng.js';
+import { createRemoteTrace } from './remote-trace.js';
 
 const SEED = process.env['SOAK_SEED'] === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env['SOAK_SEED']);
 const OPS_PER_DEVICE = Number(process.env['SOAK_OPS'] ?? 40);
 const USERS = ['alice', 'bob', 'carol'] as const;
 
-describe('randomized soak over the Firestore emulator', { timeout: 120_000 }, () => {
+const WINDOWS = [
+  { name: 'default listener window', listenerWindowDocs: undefined },
+  { name: 'listeners rolled every 3 documents', listenerWindowDocs: 3 },
+] as const;
+
+describe.each(WINDOWS)('randomized soak over the Firestore emulator, $name', { timeout: 120_000 }, ({ listenerWindowDocs }) => {
   let project: TestProject;
   let dir: ReturnType<typeof tempDir>;
   let admin: Firestore;
   const devices: ChatDevice[] = [];
+  const trace = createRemoteTrace();
 
   beforeAll(async () => {
     await warmUpEmulator();
@@ -46,7 +58,13 @@ describe('randomized soak over the Firestore emulator', { timeout: 120_000 }, ()
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
     for (const userId of USERS) {
-      const d = await openDevice({ projectId: project.projectId, userId, filename: `${dir.dir}/${userId}.db` });
+      const d = await openDevice({
+        projectId: project.projectId,
+        userId,
+        filename: `${dir.dir}/${userId}.db`,
+        wrapRemote: (remote) => trace.wrap(userId, remote),
+        ...(listenerWindowDocs === undefined ? {} : { remoteOptions: { listenerWindowDocs } }),
+      });
       devices.push(d);
       await d.users.create(profile(userId));
     }
@@ -131,7 +149,9 @@ describe('randomized soak over the Firestore emulator', { timeout: 120_000 }, ()
     const server = await readServer(admin);
     for (const d of devices) {
       await until(async () => JSON.stringify(await readLocal(d.store)) === JSON.stringify(inScope(server, d.userId)), `${d.userId} to converge (seed ${SEED})`, 45_000).catch(async (e: unknown) => {
-        throw new Error(`${String(e)}\nlocal vs server:\n${diffStates(await readLocal(d.store), inScope(server, d.userId))}`);
+        const file = `test-results/soak-trace-${SEED}-window-${listenerWindowDocs ?? 'default'}.jsonl`;
+        trace.save(file);
+        throw new Error(`${String(e)}\nremote trace: ${file}\nlocal vs server:\n${diffStates(await readLocal(d.store), inScope(server, d.userId))}`);
       });
     }
     for (const d of devices) {
