@@ -7,6 +7,7 @@ import type { CollectionDef } from '../schema/collection.js';
 import type { ChangeRecorder } from './change-log.js';
 import type { SqliteDriver, SqlValue } from './driver.js';
 import type { LiveRegistry } from './live-registry.js';
+import type { TransactionRows } from './row-cache.js';
 import type { TableModel } from './table-model.js';
 
 /** What one operation runs against: the connection, and the transaction's bookkeeping. */
@@ -19,12 +20,11 @@ export interface OpContext {
   /** Collections read, for live queries that track what they touch; null when not tracking. */
   readonly reads: Set<string> | null;
   /**
-   * Rows a write transaction read by id and has not changed since (see `readCurrent`), keyed
-   * by {@link rowKey}: a read-then-update of the same row costs one SELECT. Every change the
-   * transaction records drops its row (a whole collection's for a bulk change). Absent outside
-   * write transactions.
+   * Rows by id as this write transaction sees them (see row-cache.ts): those it read, and
+   * the store's committed rows it has not changed. A read-then-update of a known row costs
+   * no SELECT. Absent outside write transactions.
    */
-  readonly rows?: Map<string, unknown>;
+  readonly rows?: TransactionRows;
   /**
    * Rows a write transaction inserted without looking for the id first (see `createRow`):
    * the primary key refuses a taken id, and a refusal that surfaces later (a deferred
@@ -67,7 +67,7 @@ export function alreadyExists(model: TableModel, id: string, cause?: unknown): L
   return new LocalfireError('conflict', `${model.name} "${id}" already exists`, { details: { collection: model.name, id }, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** The key of a row in {@link OpContext.rows}. */
+/** A row's key in per-collection-and-id sets. */
 export const rowKey = (collection: string, id: string): string => `${collection}\u0000${id}`;
 
 /**

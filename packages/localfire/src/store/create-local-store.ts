@@ -13,6 +13,7 @@
 import { LocalfireError, toLocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import { createChangeRecorder } from './change-log.js';
+import { createCommittedRows } from './row-cache.js';
 import type { SqliteDriver } from './driver.js';
 import { alreadyExists, isPrimaryKeyViolation, modelFor, rowKey, type OpContext, type OpScope, type StoreCore } from './context.js';
 import { createSyncStore } from './create-sync-store.js';
@@ -45,6 +46,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   await migrate(driver, [...models.values()]);
 
   const mutex = createMutex();
+  const committedRows = createCommittedRows();
   const registry = createLiveRegistry();
   const outboxListeners = new Set<() => void>();
   let closed = false;
@@ -57,11 +59,8 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   const inWriteTransaction = <R>(fn: (ctx: OpContext) => Promise<R>, lane: Lane = 'app'): Promise<R> =>
     mutex.run(async () => {
       assertStoreOpen();
-      const rows = new Map<string, unknown>();
-      const changes = createChangeRecorder((collection, id) => {
-        if (id !== undefined) rows.delete(rowKey(collection, id));
-        else for (const key of rows.keys()) if (key.startsWith(rowKey(collection, ''))) rows.delete(key);
-      });
+      const rows = committedRows.begin();
+      const changes = createChangeRecorder((collection, id) => rows.changed(collection, id));
       let open = true;
       const created: { model: TableModel; id: string }[] = [];
       const ctx: OpContext = {
@@ -92,6 +91,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         throw isPrimaryKeyViolation(e) ? await whichCreate(driver, created, e) : e;
       }
       open = false;
+      rows.commit(changes.log);
       if (changes.log.size > 0) registry.publish(changes.log);
       if (changes.outboxChanged) {
         for (const listener of [...outboxListeners]) {
@@ -182,6 +182,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       await mutex.run(async () => {
         if (closed) return;
         closed = true;
+        committedRows.clear();
         registry.stopAll();
         await driver.close();
       });

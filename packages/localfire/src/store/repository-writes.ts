@@ -7,9 +7,10 @@
 import { LocalfireError } from '../errors.js';
 import { documentPath } from '../schema/collection.js';
 import { validateSync } from '../schema/standard-schema.js';
-import { alreadyExists, isPrimaryKeyViolation, recorder, rowKey, write, type OpContext } from './context.js';
+import { alreadyExists, isPrimaryKeyViolation, recorder, write, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
+import type { CachedRow } from './row-cache.js';
 import { selectRows } from './row-mapper.js';
 import type { FieldChange } from './sync-store.js';
 import type { TableModel } from './table-model.js';
@@ -17,22 +18,18 @@ import type { RowMeta, Stored } from './types.js';
 
 type Data = Record<string, unknown>;
 
-interface Current {
-  readonly data: Data;
-  readonly meta: RowMeta;
-}
+type Current = CachedRow;
 
-/** The row by id, tombstones included; in a write transaction, from its row cache when unchanged since read. */
+/** The row by id, tombstones included; in a write transaction, without a SELECT when its rows know it (see row-cache.ts). */
 export async function readCurrent(ctx: OpContext, model: TableModel, id: string): Promise<Current | undefined> {
-  const key = rowKey(model.name, id);
-  const cached = ctx.rows?.get(key) as Current | undefined;
+  const cached = ctx.rows?.get(model.name, id);
   if (cached !== undefined) return cached;
   const rows = await selectRows(ctx.driver, model.sql.selectById, [id]);
   const row = rows[0];
   if (row === undefined) return undefined;
   const { $meta, ...data } = model.mapRow(row);
   const current: Current = { data, meta: $meta };
-  ctx.rows?.set(key, current);
+  ctx.rows?.set(model.name, id, current);
   return current;
 }
 

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLocalfireError } from '../../src/index.js';
 import type { SqliteDriver, Transaction } from '../../src/index.js';
 import { lists, todos } from '../fixtures/todo.js';
-import { countingDriver, openStore, todoInput, type TestStore } from './helpers.js';
+import { countingDriver, openStore, tempDir, todoInput, type TestStore } from './helpers.js';
 
 describe('transactions', () => {
   let t: TestStore;
@@ -234,7 +234,7 @@ describe('creates checked by the primary key (no SELECT for the id first)', () =
   });
 });
 
-describe('the row cache of a write transaction', () => {
+describe('the rows a write transaction knows without a SELECT', () => {
   let counted: ReturnType<typeof countingDriver> | undefined;
   let t: TestStore;
   beforeEach(async () => {
@@ -244,7 +244,7 @@ describe('the row cache of a write transaction', () => {
     await t.store.close();
   });
 
-  it('reads a row once for a read then an update, again after each change, and hands out copies', async () => {
+  it('reads a committed row with no SELECT, once more after changing it, and hands out copies', async () => {
     await t.store.repo(todos).create(todoInput({ id: 'a' }));
     const selects: number[] = [];
     await t.store.transaction(async (tx) => {
@@ -258,20 +258,44 @@ describe('the row cache of a write transaction', () => {
       await r.update('a', { done: true });
       selects.push(counted!.count() - start);
     });
-    expect(selects).toEqual([1, 2]);
+    expect(selects).toEqual([0, 1]);
     expect(await t.store.repo(todos).read('a')).toMatchObject({ title: 'one', done: true, tags: [] });
   });
 
-  it('never serves a row from an earlier transaction', async () => {
+  it('serves a row as the last committed write left it, and never what a rolled-back one wrote', async () => {
     await t.store.repo(todos).create(todoInput({ id: 'a' }));
-    await t.store.transaction(async (tx) => {
-      await tx.repo(todos).read('a');
-    });
     await t.store.repo(todos).update('a', { title: 'outside' });
+    await expect(
+      t.store.transaction(async (tx) => {
+        await tx.repo(todos).update('a', { title: 'rolled back' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
     const start = counted!.count();
     await t.store.transaction(async (tx) => {
       expect(await tx.repo(todos).read('a')).toMatchObject({ title: 'outside' });
     });
-    expect(counted!.count() - start).toBe(1);
+    expect(counted!.count() - start).toBe(0);
+  });
+
+  it('SELECTs a row it does not know: not read or written since the store opened', async () => {
+    const dir = tempDir();
+    const filename = `${dir.dir}/todos.db`;
+    try {
+      const first = await openStore({ filename });
+      await first.store.repo(todos).create(todoInput({ id: 'a' }));
+      await first.store.close();
+      let reopenedCount: ReturnType<typeof countingDriver> | undefined;
+      const reopened = await openStore({ filename, wrap: (d) => (reopenedCount = countingDriver(d, 'WHERE id = ?')).driver });
+      const start = reopenedCount!.count();
+      await reopened.store.transaction(async (tx) => {
+        await tx.repo(todos).update('a', { title: 'x' });
+      });
+      expect(reopenedCount!.count() - start).toBe(1);
+      await reopened.store.close();
+    } finally {
+      dir.cleanup();
+    }
   });
 });
+
