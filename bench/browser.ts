@@ -147,7 +147,7 @@ function stagesOf(sample: SendSample): Map<string, number> {
   }
   const requests = sample.events.filter((e) => e.k === 'req');
   const begin = requests.findIndex((e) => e.sql?.startsWith('BEGIN') === true);
-  const commit = requests.findIndex((e, i) => i > begin && (e.sql === 'COMMIT' || e.sql?.endsWith('COMMIT') === true));
+  const commit = requests.findIndex((e, i) => i >= begin && (e.sql === 'COMMIT' || e.sql?.endsWith('COMMIT') === true));
   if (begin === -1 || commit === -1) {
     add('untraced', sample.total);
     return out;
