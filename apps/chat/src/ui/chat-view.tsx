@@ -219,11 +219,20 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
 function Composer({ vm }: { readonly vm: ChatViewModel }) {
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
+  /** Texts whose send is under way: pressing send again on one of them sends nothing. */
+  const sending = useRef(new Set<string>());
   const submit = (e?: FormEvent): void => {
     e?.preventDefault();
-    if (text.trim() === '') return;
-    setText('');
-    vm.send(text).catch(() => setText(text));
+    const message = text;
+    if (message.trim() === '' || sending.current.has(message)) return;
+    sending.current.add(message);
+    // The composer empties once the message is in the list (the local write takes a few ms),
+    // in the same frame. Emptying it at the click rendered a frame of its own first (layout
+    // and paint of the page), and the message waited behind it. A failed send keeps the text;
+    // text typed meanwhile stays.
+    vm.send(message)
+      .then(() => setText((current) => (current === message ? '' : current)), () => undefined)
+      .finally(() => sending.current.delete(message));
     input.current?.focus();
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>): void => {

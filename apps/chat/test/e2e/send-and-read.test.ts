@@ -22,9 +22,17 @@ describe('chat between two users', () => {
 
     const text = 'Hello Bob, this is a real browser';
     await recordStatuses(alice, text);
-    await send(alice, text);
+    // Pressed twice at once: one message. The composer empties with the local write.
+    await alice.fill('[data-testid=composer-input]', text);
+    await alice.evaluate(() => {
+      const button = document.querySelector<HTMLButtonElement>('[data-testid=send-button]')!;
+      button.click();
+      button.click();
+    });
+    await eventually(() => alice.inputValue('[data-testid=composer-input]'), (v) => v === '');
 
     await eventually(() => messageTexts(bob), (texts) => texts.includes(text));
+    expect((await messageTexts(alice)).filter((t) => t === text)).toHaveLength(1);
     await eventually(() => statusOf(alice, text), (s) => s === 'read');
     const statuses = await recordedStatuses(alice);
     expect(statuses[0]).toBe('sending');
