@@ -349,7 +349,7 @@ async function sendRow(hostAndPort: string, served: { readonly url: string }, lo
  */
 async function startChromeTrace(context: BrowserContext, page: Page): Promise<() => Promise<string>> {
   const cdp = await context.newCDPSession(page);
-  const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'toplevel', 'v8', 'v8.execute', 'disabled-by-default-v8.gc', 'blink.user_timing'];
+  const categories = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-devtools.timeline.frame', 'toplevel', 'v8', 'v8.execute', 'disabled-by-default-v8.gc', 'disabled-by-default-v8.cpu_profiler', 'blink.user_timing'];
   await cdp.send('Tracing.start', { transferMode: 'ReturnAsStream', traceConfig: { includedCategories: categories } });
   return async () => {
     const complete = new Promise<string>((resolve, reject) => cdp.once('Tracing.tracingComplete', (e) => (e.stream === undefined ? reject(new Error('no trace stream')) : resolve(e.stream))));

@@ -5,6 +5,11 @@ import type { LiveQuery, Repository, Transaction } from './types.js';
 import type { SyncStore } from './sync-store.js';
 
 export interface LocalStoreOptions {
+  /**
+   * The database connection. While the store is open it must be the database's only writer
+   * (no other connection, process or direct `driver` call changes its tables): the store
+   * keeps committed rows in memory to spare SELECTs.
+   */
   readonly driver: SqliteDriver;
   /** Every collection the app uses. Tables, indexes and migrations derive from these. */
   readonly collections: readonly CollectionDef<any>[];
