@@ -15,6 +15,7 @@
  * which rows changed. Rows are copied in and out: no caller holds an object the cache keeps.
  */
 import type { ChangeLog } from './change-log.js';
+import { rowKey as key } from './context.js';
 import type { RowMeta } from './types.js';
 
 /** A row as write paths use it: the entity's fields and its metadata (tombstones included). */
@@ -43,8 +44,6 @@ export interface CommittedRows {
 /** Default bound of the committed rows kept (least recently used dropped first). */
 export const DEFAULT_ROW_CACHE_SIZE = 1_000;
 
-const key = (collection: string, id: string): string => `${collection}\u0000${id}`;
-
 function copy(row: CachedRow): CachedRow {
   return structuredClone(row);
 }
@@ -69,8 +68,8 @@ export function createCommittedRows(maxRows = DEFAULT_ROW_CACHE_SIZE): Committed
     },
     clear: () => rows.clear(),
     begin() {
-      /** Read in this transaction and unchanged since. */
-      const read = new Map<string, { readonly collection: string; readonly id: string; readonly row: CachedRow }>();
+      /** Read in this transaction and unchanged since; `committed`: found among the committed rows (nothing to publish). */
+      const read = new Map<string, { readonly collection: string; readonly id: string; readonly row: CachedRow; readonly committed: boolean }>();
       const changedRows = new Set<string>();
       const changedCollections = new Set<string>();
       return {
@@ -84,11 +83,11 @@ export function createCommittedRows(maxRows = DEFAULT_ROW_CACHE_SIZE): Committed
           rows.delete(k);
           rows.set(k, committed);
           const row = copy(committed.row);
-          read.set(k, { collection, id, row });
+          read.set(k, { collection, id, row, committed: true });
           return row;
         },
         set(collection, id, row) {
-          read.set(key(collection, id), { collection, id, row });
+          read.set(key(collection, id), { collection, id, row, committed: false });
         },
         changed(collection, id) {
           if (id !== undefined) {
@@ -101,7 +100,7 @@ export function createCommittedRows(maxRows = DEFAULT_ROW_CACHE_SIZE): Committed
           changedCollections.add(collection);
         },
         commit(log) {
-          for (const entry of read.values()) put(entry.collection, entry.id, copy(entry.row));
+          for (const entry of read.values()) if (!entry.committed) put(entry.collection, entry.id, copy(entry.row));
           for (const [collection, changes] of log) {
             if (changes === 'all') {
               dropCollection(collection);
@@ -117,7 +116,6 @@ export function createCommittedRows(maxRows = DEFAULT_ROW_CACHE_SIZE): Committed
               put(collection, change.id, copy({ data, meta: $meta }));
             }
           }
-          for (const collection of changedCollections) dropCollection(collection);
         },
       };
     },
