@@ -249,27 +249,20 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       // they see late commits themselves).
       const lookback = options.maxCommitLagMicros ?? 0;
       if (target.from !== null && lookback > 0) {
-        readBack(fetch, target.from, lookback);
+        read(fetch, options.queries(target.from, lookback), target.from, () => !closed);
         scheduleLateRead(fetch, target.from, lookback);
       } else {
-        for (const query of options.queries(checkpoint)) {
-          fetch(query).then(
-            (snap) => {
-              if (!closed && opened === target) onFetched(snap, target.from);
-            },
-            () => undefined,
-          );
-        }
+        read(fetch, options.queries(checkpoint), target.from, () => !closed && opened === target);
       }
     }, options.verifyAfterMs ?? 1_000);
   };
 
-  /** Reads `lookback` back from `from` and delivers what committed after it (see `onFetched`). */
-  const readBack = (fetch: (query: Q) => Promise<SnapshotLike>, from: Checkpoint, lookback: number): void => {
-    for (const query of options.queries(from, lookback)) {
+  /** Reads `queries` from the server and delivers what they find (see `onFetched`) while `wanted()`. */
+  const read = (fetch: (query: Q) => Promise<SnapshotLike>, queries: readonly Q[], openedFrom: Checkpoint | null, wanted: () => boolean): void => {
+    for (const query of queries) {
       fetch(query).then(
         (snap) => {
-          if (!closed) onFetched(snap, from);
+          if (wanted()) onFetched(snap, openedFrom);
         },
         () => undefined,
       );
@@ -284,7 +277,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   const scheduleLateRead = (fetch: (query: Q) => Promise<SnapshotLike>, from: Checkpoint, lookback: number): void => {
     const timer = setTimeout(() => {
       lateTimers.delete(timer);
-      if (!closed) readBack(fetch, from, lookback);
+      if (!closed) read(fetch, options.queries(from, lookback), from, () => !closed);
     }, Math.ceil(lookback / 1000));
     lateTimers.add(timer);
   };
