@@ -112,19 +112,21 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
   for (let start = 0; start < messages.length; start += CHUNK) chunks.push(start);
   return (
     <div className="messages" ref={scroller} onScroll={onScroll} data-testid="messages">
-      {state.hasOlder && <div className="older-hint">{state.loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
-      {state.status === 'ready' && messages.length === 0 && <p className="list-empty">No messages yet. Say hello!</p>}
-      {chunks.map((start) => (
-        <MessageChunk
-          key={messages[start]!.id}
-          items={messages.slice(start, start + CHUNK)}
-          previous={messages[start - 1]}
-          today={today}
-          group={group}
-          me={me}
-          onRetry={retry}
-        />
-      ))}
+      <div className="messages-stack">
+        {state.hasOlder && <div className="older-hint">{state.loadingOlder ? 'Loading older messages…' : 'Scroll up for older messages'}</div>}
+        {state.status === 'ready' && messages.length === 0 && <p className="list-empty">No messages yet. Say hello!</p>}
+        {chunks.map((start) => (
+          <MessageChunk
+            key={messages[start]!.id}
+            items={messages.slice(start, start + CHUNK)}
+            previous={messages[start - 1]}
+            today={today}
+            group={group}
+            me={me}
+            onRetry={retry}
+          />
+        ))}
+      </div>
     </div>
   );
 }
