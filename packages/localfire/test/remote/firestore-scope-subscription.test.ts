@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { microsToTimestamp } from '../../src/adapters/firestore/index.js';
 import type { StallInfo } from '../../src/adapters/firestore/index.js';
 import { startScopeSubscription } from '../../src/adapters/firestore/scope-subscription.js';
-import type { ScopeSubscription } from '../../src/adapters/firestore/scope-subscription.js';
+import type { ScopeSubscription, ScopeSubscriptionOptions } from '../../src/adapters/firestore/scope-subscription.js';
 import type { SnapshotChangeLike, SnapshotLike, SnapshotSource } from '../../src/adapters/firestore/snapshot-source.js';
 import type { Checkpoint, LocalfireError, RemoteChange } from '../../src/index.js';
 import { lists } from '../fixtures/todo.js';
@@ -72,7 +72,10 @@ function deferred() {
 }
 
 function start(
-  opts: { chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike>; maxCommitLagMicros?: number } = {},
+  opts: {
+    chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike>; maxCommitLagMicros?: number;
+    fetchDoc?: ScopeSubscriptionOptions<FakeQuery>['fetchDoc'];
+  } = {},
 ) {
   const source = fakeSource();
   const stalls: StallInfo[] = [];
@@ -103,6 +106,7 @@ function start(
     ...(opts.windowDocs === undefined ? {} : { windowDocs: opts.windowDocs }),
     ...(opts.fetch === undefined ? {} : { fetch: opts.fetch, verifyAfterMs: 1_000 }),
     ...(opts.maxCommitLagMicros === undefined ? {} : { maxCommitLagMicros: opts.maxCommitLagMicros }),
+    ...(opts.fetchDoc === undefined ? {} : { fetchDoc: opts.fetchDoc }),
   });
   const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
   return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
@@ -305,6 +309,41 @@ describe('Firestore listener window', () => {
     source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
     await settle();
     expect(source.events).toEqual(['listen 0', 'listen 1', 'listen 2', 'listen 3', 'close 0', 'close 1']);
+    subscription.close();
+  });
+
+  it('confirms a rolled listener\'s removal with the server: a document that still exists is delivered as it is, only a deleted one is removed', async () => {
+    const onServer = new Map([['mine', listDoc('mine', 150, 400).doc]]); // stamped below the roll, committed after it
+    const asked: string[] = [];
+    const { source, delivered, deliveredIds, subscription } = start({
+      windowDocs: 2,
+      fetchDoc: (path) => {
+        asked.push(path);
+        const found = onServer.get(path.split('/').at(-1)!);
+        return Promise.resolve(found === undefined ? null : { raw: found.data(), version: 400 });
+      },
+    });
+    source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200), listDoc('c', 300)]);
+    await settle();
+    expect(source.opened).toHaveLength(2); // rolled after c
+    source.open()[0]!.emit(false, [{ ...listDoc('mine', 150), type: 'removed' }, { ...listDoc('gone', 120), type: 'removed' }]);
+    await settle();
+    expect(asked).toEqual(['lists/mine', 'lists/gone']);
+    expect(deliveredIds().slice(3).sort()).toEqual(['added:mine', 'removed:gone']);
+    const mine = delivered.flatMap((b) => b.changes).find((c) => c.type === 'added' && c.doc.id === 'mine');
+    expect(mine !== undefined && 'doc' in mine ? mine.doc.version : null).toBe(400);
+    subscription.close();
+  });
+
+  it('delivers removals as they come without a window (a field-filtered scope: a document can leave it)', async () => {
+    const fetchDoc = vi.fn(() => Promise.resolve(null));
+    const { source, deliveredIds, subscription } = start({ fetchDoc });
+    source.open()[0]!.emit(false, [listDoc('a', 100)]);
+    await settle();
+    source.open()[0]!.emit(false, [{ ...listDoc('a', 100), type: 'removed' }]);
+    await settle();
+    expect(deliveredIds()).toEqual(['added:a', 'removed:a']);
+    expect(fetchDoc).not.toHaveBeenCalled();
     subscription.close();
   });
 

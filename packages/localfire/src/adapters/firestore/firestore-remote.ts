@@ -26,13 +26,14 @@
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
 import type { Firestore, Query } from 'firebase/firestore';
-import { disableNetwork, enableNetwork, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
+import { disableNetwork, doc, enableNetwork, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
 import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite, Subscription, SubscriptionHandlers, WriteAck } from '../../sync/remote.js';
 import { createConnectionTracker } from './connection-state.js';
 import { mapFirestoreError } from './errors.js';
+import { versionOrUpdatedAt } from './document-version.js';
 import { buildScopeQueries } from './scope-query.js';
 import type { ScopeSubscription, StallInfo } from './scope-subscription.js';
 import { sdkSnapshotSource } from './snapshot-source.js';
@@ -168,6 +169,11 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
           // A limit makes it a query of its own: the SDK would answer the listener's own query from
           // that listener's target, which is what is being checked.
           fetch: (q) => getDocsFromServer(query(q, limit(VERIFY_LIMIT))),
+          fetchDoc: async (path) => {
+            const snapshot = await getDocFromServer(doc(firestore, path));
+            const raw = snapshot.data();
+            return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw) };
+          },
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),

@@ -102,6 +102,12 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly stall: StallOptions;
   /** One read of a query from the server (the SDK's `getDocsFromServer`), for verification. */
   readonly fetch?: (query: Q) => Promise<SnapshotLike>;
+  /**
+   * One read of a document from the server (the SDK's `getDocFromServer`); null when it does
+   * not exist. With `windowDocs`, a removal is confirmed with it before it is delivered (see
+   * `confirmRemoval`); without it, removals are delivered as they come.
+   */
+  readonly fetchDoc?: (path: string) => Promise<{ readonly raw: DocumentData; readonly version: number | null } | null>;
   /** Delay from the listeners of an open all being current to the verification read. Default 1000 ms. */
   readonly verifyAfterMs?: number;
   /**
@@ -303,12 +309,37 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     scheduleFlush();
   };
 
+  /**
+   * A scope without field filters (the rolled ones) has no document that can leave it by its
+   * fields: a removal is a hard delete, or a document that fell below a rolled listener's
+   * `updatedAt` bound. The latter happens to the device's own write: pending while the
+   * listener rolled past its stamp, it leaves the query when acknowledged. Delivered as a
+   * removal it would purge the device's own row for good. So the server says which: a
+   * document that still exists is delivered as it is; an unanswered read removes nothing.
+   */
+  const confirmRemoval = (fetchDoc: NonNullable<ScopeSubscriptionOptions<Q>['fetchDoc']>, id: string, path: string): void => {
+    buffer.delete(id);
+    fetchDoc(path).then(
+      (found) => {
+        if (closed) return;
+        const buffered = buffer.get(id);
+        if (found === null) buffer.set(id, { kind: 'removed', id, path });
+        else if (buffered === undefined || (buffered.kind === 'doc' && (buffered.version ?? 0) < (found.version ?? 0))) buffer.set(id, { kind: 'doc', id, path, raw: found.raw, version: found.version });
+        scheduleFlush();
+      },
+      () => undefined,
+    );
+  };
+
   const onNext = (listener: Listener, snap: SnapshotLike): void => {
     if (closed || !listeners.includes(listener)) return;
     try {
       for (const change of snap.docChanges({ includeMetadataChanges: true })) {
         const { id, ref } = change.doc;
-        if (change.type === 'removed') buffer.set(id, { kind: 'removed', id, path: ref.path });
+        if (change.type === 'removed') {
+          if (options.windowDocs !== undefined && options.fetchDoc !== undefined) confirmRemoval(options.fetchDoc, id, ref.path);
+          else buffer.set(id, { kind: 'removed', id, path: ref.path });
+        }
         else if (change.doc.metadata.hasPendingWrites) buffer.delete(id);
         else {
           const raw = change.doc.data();
