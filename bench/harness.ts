@@ -22,6 +22,8 @@ export interface BenchRow {
   readonly ratioP50?: number;
   /** Peak resident set size of the bench process when the row finished, in MB (where a row asks for it). */
   readonly peakRssMb?: number;
+  /** The largest sample, where a row's target bounds it. */
+  readonly max?: number;
   /** Free text: sample count, workload details, what is measured exactly. */
   readonly note?: string;
 }

@@ -18,19 +18,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { deleteApp, initializeApp } from 'firebase/app';
 import type { Firestore } from 'firebase/firestore';
-import { collection, connectFirestoreEmulator, doc, documentId, initializeFirestore, memoryLocalCache, onSnapshot, orderBy, query, serverTimestamp, where, setDoc, setLogLevel, terminate, Timestamp, writeBatch } from 'firebase/firestore';
-import { createLocalStore } from 'localfire';
-import type { LocalStore, RemotePort, SyncEngine } from 'localfire';
-import { createFirestoreRemote } from 'localfire/firestore';
-import { createNodeSqliteDriver } from 'localfire/node';
+import { collection, doc, documentId, onSnapshot, orderBy, query, serverTimestamp, where, setDoc, setLogLevel, Timestamp, writeBatch } from 'firebase/firestore';
+import type { RemotePort } from 'localfire';
 import { startFirestoreEmulator } from 'localfire/testing/emulator';
 import type { FirestoreEmulator } from 'localfire/testing/emulator';
-import { chatCollections, createChatRepositories, createChatSync, messages } from '@localfire/chat-model';
-import type { ChatRepositories, Message } from '@localfire/chat-model';
+import { messages } from '@localfire/chat-model';
+import type { Message } from '@localfire/chat-model';
 import { measurePair, percentile, toRow, within } from './harness.js';
 import type { BenchContext, BenchModule, BenchRow } from './harness.js';
+import { arrivals, connect, disconnect, drained, openDevice, until } from './chat-devices.js';
+import type { Device } from './chat-devices.js';
 
 const ROWS = ['e2e-sync', 'bulk-100', 'initial-sync-10k', 'restart-resume'] as const;
 const RULES_PATH = fileURLToPath(new URL('../packages/chat-model/firestore.rules', import.meta.url));
@@ -40,28 +38,6 @@ const INITIAL = { conversations: 20, perConversation: 500, iterations: 3 };
 const RESUME = { iterations: 3, changes: 100 };
 /** A sample that waits this long for a delivery fails the run (see `within`). */
 const DELIVERY_TIMEOUT_MS = 30_000;
-
-let apps = 0;
-
-/** A client-SDK Firestore on the emulator: `owner` bypasses the rules, a uid signs in with a mock token. */
-function connect(emulator: FirestoreEmulator, projectId: string, user: string): Firestore {
-  const app = initializeApp({ projectId, apiKey: 'bench' }, `bench-sync-${++apps}`);
-  const firestore = initializeFirestore(app, { localCache: memoryLocalCache() });
-  connectFirestoreEmulator(firestore, emulator.host, emulator.port, { mockUserToken: user === 'owner' ? 'owner' : { user_id: user } });
-  return firestore;
-}
-
-async function disconnect(firestore: Firestore): Promise<void> {
-  await terminate(firestore);
-  await deleteApp(firestore.app);
-}
-
-interface Device extends ChatRepositories {
-  readonly userId: string;
-  readonly store: LocalStore;
-  readonly engine: SyncEngine;
-  close(): Promise<void>;
-}
 
 /** Stage instants of one e2e sample (performance.now()), recorded by probes around the remote ports. */
 interface Stages {
@@ -100,75 +76,6 @@ function probeDeliveries(remote: RemotePort, stages: () => Stages): RemotePort {
   return wrapped;
 }
 
-async function openDevice(options: { emulator: FirestoreEmulator; projectId: string; userId: string; filename: string; wrapRemote?: (r: RemotePort) => RemotePort }): Promise<Device> {
-  const { userId } = options;
-  let n = 0;
-  const prefix = `${userId}-${++apps}`;
-  const newId = (): string => `${prefix}-${++n}`;
-  let last = 0;
-  const clock = (): number => (last = Math.max(Date.now(), last + 1));
-  const store = await createLocalStore({ driver: createNodeSqliteDriver({ filename: options.filename }), collections: chatCollections, clock, newId });
-  const firestore = connect(options.emulator, options.projectId, userId);
-  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections] });
-  const engine = createChatSync({ store, remote: options.wrapRemote ? options.wrapRemote(remote) : remote, userId });
-  await engine.start();
-  const device: Device = {
-    ...createChatRepositories({ store, clock, newId }),
-    userId,
-    store,
-    engine,
-    async close() {
-      openDevices.delete(device);
-      await engine.stop();
-      await store.close();
-      await remote.close();
-      await disconnect(firestore);
-    },
-  };
-  openDevices.add(device);
-  return device;
-}
-
-/** Each open device's status and latest log entries, for a timed-out wait. */
-const openDevices = new Set<Device>();
-function describeDevices(): string {
-  return [...openDevices]
-    .map((d) => [`  ${d.userId}: ${JSON.stringify(d.engine.status.get())}`, ...d.engine.log.entries().slice(-15).map((e) => `    ${JSON.stringify(e)}`)].join('\n'))
-    .join('\n');
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000, pollMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}\n${describeDevices()}`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-}
-
-async function drained(device: Device): Promise<void> {
-  await until(async () => {
-    await device.engine.whenIdle();
-    return (await device.store.sync.outboxStats()).pending === 0;
-  }, `${device.userId}'s outbox to drain`);
-}
-
-/** Resolves with `performance.now()` at the first emission of `list` holding `id`. */
-function arrivals(): { next(id: string): Promise<number>; check(ids: Iterable<string>): void } {
-  const waiting = new Map<string, (at: number) => void>();
-  return {
-    next: (id) => new Promise<number>((resolve) => waiting.set(id, resolve)),
-    check(ids) {
-      if (waiting.size === 0) return;
-      const at = performance.now();
-      for (const id of ids) {
-        const resolve = waiting.get(id);
-        if (resolve === undefined) continue;
-        waiting.delete(id);
-        resolve(at);
-      }
-    },
-  };
-}
 
 const profile = (id: string) => ({ id, email: `${id}@example.com`, displayName: id, isOnline: true });
 

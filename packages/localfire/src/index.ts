@@ -16,7 +16,7 @@ export type {
   CacheStats, FieldChange, OutboxEntry, OutboxState, OutboxStats, PendingChanges, QuarantineEntry, RawRow, ServerTime, StatusCounts, SyncStore, SyncTransaction,
 } from './store/sync-store.js';
 export type {
-  Checkpoint, ConnectionState, RemoteChange, RemoteStall, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, WriteAck,
+  Checkpoint, ConnectionState, RemoteChange, RemoteStall, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, SubscriptionSyncState, WriteAck,
 } from './sync/remote.js';
 export { MAX_BATCH_WRITES } from './sync/remote.js';
 export { createSyncEngine } from './sync/engine.js';

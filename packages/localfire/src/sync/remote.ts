@@ -93,7 +93,18 @@ export interface SubscriptionHandlers {
   onChanges(changes: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> | void;
   /** The subscription failed; it is closed and must be re-created (retryable errors) or reported. */
   onError(error: LocalfireError): void;
+  /**
+   * Optional: whether the subscription is current with the server. `'current'` once every
+   * change the server had when the listeners became current was handed to `onChanges` (the
+   * first `'current'` ends the scope's initial sync); `'behind'` while it is not (just opened,
+   * fallen back to cache, stalled, reopening). Called on each change of state, never twice in
+   * a row with the same state; the first call may be either.
+   */
+  onSyncState?(state: SubscriptionSyncState): void;
 }
+
+/** See {@link SubscriptionHandlers.onSyncState}. */
+export type SubscriptionSyncState = 'current' | 'behind';
 
 export interface Subscription {
   /** Stops delivery; no handler is called afterwards. Idempotent. */
@@ -134,6 +145,12 @@ export interface RemotePort {
    * resume from where they were. Firestore: `disableNetwork` / `enableNetwork`.
    */
   setNetworkEnabled?(enabled: boolean): Promise<void>;
+  /**
+   * Optional: one round trip to the server that proves it is reachable (Firestore: a server
+   * read of one document; a refusal by the rules is an answer too and resolves). Rejects
+   * `offline` / `timeout` / `aborted` when no answer came; honours `signal`.
+   */
+  ping?(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Optional: hears each action of the remote's stall watchdog (the engine logs it as `stalled`). */
   onStall?(listener: (stall: RemoteStall) => void): () => void;
   /** Releases every connection. Idempotent. */
