@@ -50,14 +50,19 @@ export interface RemoteDoc {
   readonly deleted: boolean;
 }
 
-/** Resume point: changes strictly after (serverTime, id) in that order. */
+/**
+ * Resume point. A subscription from it delivers every change committed after `version` (when
+ * the checkpoint has one) and every change positioned after (serverTime, id); it may hear
+ * documents at or before it again, and drops those the checkpoint already covers.
+ */
 export interface Checkpoint {
+  /** The position (µs) of the last document delivered: its `updatedAt`, never after its commit. */
   readonly serverTime: ServerTime;
   readonly id: string;
   /**
    * The newest {@link RemoteDoc.version} delivered up to here, when the remote tracks it: a
    * document stamped before the checkpoint but committed after this version is a late commit
-   * that a resume must look back for (see the Firestore adapter's `maxCommitLagMs`).
+   * that a resume must still deliver (see the Firestore adapter's README, "Late commits").
    */
   readonly version?: ServerTime;
 }

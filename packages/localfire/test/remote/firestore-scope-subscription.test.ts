@@ -1,4 +1,4 @@
-// The Firestore scope subscription's stall watchdog and listener window, driven by scripted snapshots and fake timers.
+// The Firestore scope subscription (bounds, windows, stalls, verification reads), driven by scripted snapshots and fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { microsToTimestamp } from '../../src/adapters/firestore/index.js';
 import type { StallInfo } from '../../src/adapters/firestore/index.js';
@@ -9,13 +9,14 @@ import type { Checkpoint, LocalfireError, RemoteChange } from '../../src/index.j
 import { lists } from '../fixtures/todo.js';
 
 const TIMEOUT = 10_000;
-// random() = 0: the backoff before reopen n is exactly half of 1 s * 2^(n-1).
-const backoffBefore = (attempt: number) => 500 * 2 ** (attempt - 1);
+const GRACE = 2_000;
+const LAG = 5_000_000;
+// random() = 0: the backoff before action n > 1 is exactly half of 1 s * 2^(n-2).
+const backoffBefore = (attempt: number) => 500 * 2 ** (attempt - 2);
 
 interface FakeQuery {
   readonly chunk: number;
-  readonly from: Checkpoint | null;
-  readonly lookbackMicros?: number;
+  readonly bound: number | null;
 }
 
 interface FakeListener {
@@ -73,7 +74,7 @@ function deferred() {
 
 function start(
   opts: {
-    chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike>; maxCommitLagMicros?: number;
+    chunks?: number; networkEnabled?: boolean; from?: Checkpoint | null; cycle?: () => Promise<void>; windowDocs?: number; fetch?: (query: FakeQuery) => Promise<SnapshotLike>; lag?: number;
     fetchDoc?: ScopeSubscriptionOptions<FakeQuery>['fetchDoc'];
   } = {},
 ) {
@@ -81,11 +82,12 @@ function start(
   const stalls: StallInfo[] = [];
   const delivered: { changes: RemoteChange[]; checkpoint: Checkpoint | null }[] = [];
   const errors: LocalfireError[] = [];
+  const states: string[] = [];
   const cycleNetwork = vi.fn(opts.cycle ?? (() => Promise.resolve()));
   const subscription: ScopeSubscription = startScopeSubscription<FakeQuery>({
     def: lists,
     path: 'lists',
-    queries: (from, lookbackMicros) => Array.from({ length: opts.chunks ?? 1 }, (_, chunk) => ({ chunk, from, ...(lookbackMicros === undefined ? {} : { lookbackMicros }) })),
+    queries: (bound) => Array.from({ length: opts.chunks ?? 1 }, (_, chunk) => ({ chunk, bound })),
     listen: source.listen,
     from: opts.from ?? null,
     handlers: {
@@ -93,11 +95,11 @@ function start(
         delivered.push({ changes: [...changes], checkpoint });
       },
       onError: (e) => errors.push(e),
+      onSyncState: (state) => states.push(state),
     },
-    reportReachability: () => undefined,
     stall: {
       timeoutMs: TIMEOUT,
-      reopensBeforeCycle: 3,
+      fallbackGraceMs: GRACE,
       networkEnabled: opts.networkEnabled ?? true,
       cycleNetwork,
       onStall: (info) => stalls.push(info),
@@ -105,27 +107,91 @@ function start(
     },
     ...(opts.windowDocs === undefined ? {} : { windowDocs: opts.windowDocs }),
     ...(opts.fetch === undefined ? {} : { fetch: opts.fetch, verifyAfterMs: 1_000 }),
-    ...(opts.maxCommitLagMicros === undefined ? {} : { maxCommitLagMicros: opts.maxCommitLagMicros }),
+    maxCommitLagMicros: opts.lag ?? LAG,
+    now: () => Date.now(),
     ...(opts.fetchDoc === undefined ? {} : { fetchDoc: opts.fetchDoc }),
   });
   const deliveredIds = () => delivered.flatMap((b) => b.changes.map((c) => `${c.type}:${'doc' in c ? c.doc.id : c.id}`));
-  return { source, stalls, delivered, deliveredIds, errors, cycleNetwork, subscription };
+  return { source, stalls, delivered, deliveredIds, errors, states, cycleNetwork, subscription };
 }
+
+
+const snapshot = (changes: readonly SnapshotChangeLike[]): SnapshotLike => ({ metadata: { fromCache: false }, docChanges: () => changes });
+const modified = (id: string, micros: number, committedMicros?: number): SnapshotChangeLike => ({ ...listDoc(id, micros, committedMicros), type: 'modified' });
+
+describe('Firestore scope subscription: bounds and late commits', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('opens without a bound first, and from a checkpoint at its position minus the commit lag', () => {
+    const fresh = start();
+    expect(fresh.source.open().map((l) => l.query.bound)).toEqual([null]);
+    fresh.subscription.close();
+    const resumed = start({ from: { serverTime: 9_000_000, id: 'c', version: 9_100_000 } });
+    expect(resumed.source.open().map((l) => l.query.bound)).toEqual([9_000_000 - LAG]);
+    resumed.subscription.close();
+  });
+
+  it('on resume, drops what the checkpoint already covered and delivers a late commit stamped before it', async () => {
+    const { source, deliveredIds, delivered, subscription } = start({ from: { serverTime: 9_000_000, id: 'c', version: 9_100_000 } });
+    source.open()[0]!.emit(false, [
+      listDoc('old', 6_000_000, 6_010_000), // committed before the checkpoint's newest version: delivered before
+      listDoc('c', 9_000_000, 9_100_000), // the checkpoint's own document
+      listDoc('late', 8_000_000, 9_500_000), // stamped before the checkpoint, committed after it
+      listDoc('new', 9_600_000, 9_600_100),
+    ]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliveredIds()).toEqual(['added:late', 'added:new']);
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 9_600_000, id: 'new', version: 9_600_100 });
+    subscription.close();
+  });
+
+  it('never moves the checkpoint past what the server committed: a literal future updatedAt is clamped to its commit', async () => {
+    const hourAhead = 3_600_000_000;
+    const { source, delivered, subscription } = start();
+    source.open()[0]!.emit(false, [listDoc('a', 1_000_000, 1_000_100), listDoc('future', 2_000_000 + hourAhead, 2_000_000)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 2_000_000, id: 'future', version: 2_000_000 });
+    const future = delivered[0]!.changes.find((c) => 'doc' in c && c.doc.id === 'future');
+    expect(future !== undefined && 'doc' in future ? future.doc.serverTime : null).toBe(2_000_000 + hourAhead);
+    subscription.close();
+  });
+
+  it('reports sync state: behind until the first snapshot is delivered, behind again when a listener falls back to cache', async () => {
+    const { source, states, subscription } = start();
+    expect(states).toEqual(['behind']);
+    source.open()[0]!.emit(false, [listDoc('a', 100)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states).toEqual(['behind', 'current']);
+    source.open()[0]!.emit(true);
+    source.open()[0]!.emit(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states).toEqual(['behind', 'current', 'behind', 'current']);
+    subscription.close();
+  });
+});
 
 describe('Firestore stall watchdog', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('reopens a listener that never reaches a server snapshot, after the timeout and a backoff', async () => {
-    const { source, stalls, subscription } = start();
+  it('first restarts the SDK streams (a network cycle) at once, then reopens the listeners after a backoff', async () => {
+    const { source, stalls, cycleNetwork, subscription } = start({ from: { serverTime: 20_000_000, id: 'z', version: 20_000_000 } });
     source.open()[0]!.emit(true);
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1) - 1);
-    expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
+    expect(cycleNetwork).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
+    expect(cycleNetwork).toHaveBeenCalledTimes(1);
+    expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(2));
     expect(source.opened).toHaveLength(2);
-    expect(source.opened[0]!.closed).toBe(true);
-    expect(source.open()).toHaveLength(1);
-    expect(stalls).toEqual([{ collection: 'lists', path: 'lists', attempts: 1, action: 'reopen' }]);
+    expect(source.opened[1]!.query.bound).toBe(20_000_000 - LAG);
+    expect(stalls).toEqual([
+      { collection: 'lists', path: 'lists', attempts: 1, action: 'cycle-network' },
+      { collection: 'lists', path: 'lists', attempts: 2, action: 'reopen' },
+    ]);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(3));
+    expect(cycleNetwork).toHaveBeenCalledTimes(2);
     subscription.close();
   });
 
@@ -140,79 +206,45 @@ describe('Firestore stall watchdog', () => {
     subscription.close();
   });
 
-  it('reopens a listener that fell back to cache from the last delivered checkpoint, delivering nothing twice', async () => {
-    const { source, stalls, delivered, deliveredIds, subscription } = start({ from: { serverTime: 50, id: 'z' } });
-    const first = source.open()[0]!;
-    expect(first.query.from).toEqual({ serverTime: 50, id: 'z' });
-    first.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+  it('acts after the short grace on a listener that had been current and fell back to cache (the SDK declared itself offline)', async () => {
+    const { source, stalls, subscription } = start();
+    source.open()[0]!.emit(false, [listDoc('a', 100)]);
     await vi.advanceTimersByTimeAsync(0);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
-
-    first.emit(true);
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
-    expect(stalls.map((s) => s.action)).toEqual(['reopen']);
-    const second = source.open()[0]!;
-    expect(second).not.toBe(first);
-    expect(second.query.from).toEqual({ serverTime: 200, id: 'b', version: 200 });
-
-    // The new listener reports b again (same server time), a newer a, and a new c.
-    second.emit(true, [listDoc('b', 200)]);
-    second.emit(false, [listDoc('b', 200), listDoc('a', 300), listDoc('c', 400)]);
-    first.emit(false, [listDoc('x', 500)]); // a closed listener is not heard
-    await vi.advanceTimersByTimeAsync(0);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'modified:a', 'added:c']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'c', version: 400 });
+    source.open()[0]!.emit(true);
+    await vi.advanceTimersByTimeAsync(GRACE - 1);
+    expect(stalls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(stalls.map((s) => s.action)).toEqual(['cycle-network']);
     subscription.close();
   });
 
-  it('reopens every chunk when one stalls and delivers once all are current', async () => {
+  it('reopens every chunk when one stays stalled, keeps the old ones until the new ones are current, and delivers nothing twice', async () => {
     const { source, deliveredIds, subscription } = start({ chunks: 2 });
     const [a, b] = source.open();
     a!.emit(false, [listDoc('a', 100)]);
     b!.emit(true, [listDoc('b', 200)]);
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2));
     expect(deliveredIds()).toEqual([]);
-    const reopened = source.open();
-    expect(reopened.map((l) => l.query.chunk)).toEqual([0, 1]);
     expect(source.opened).toHaveLength(4);
-    reopened[0]!.emit(false, [listDoc('a', 100)]);
-    reopened[1]!.emit(false, [listDoc('b', 200)]);
+    const [ra, rb] = source.opened.slice(2);
+    expect([ra!.query.chunk, rb!.query.chunk]).toEqual([0, 1]);
+    expect(a!.closed).toBe(false);
+    ra!.emit(false, [listDoc('a', 100)]);
+    rb!.emit(false, [listDoc('b', 200), listDoc('c', 300)]);
     await vi.advanceTimersByTimeAsync(0);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
+    expect(a!.closed && b!.closed).toBe(true);
     subscription.close();
   });
 
-  it('cycles the network once after 3 failed reopens, then starts over', async () => {
-    const cycle = deferred();
-    const { source, stalls, cycleNetwork, subscription } = start({ cycle: () => cycle.promise });
-    for (const attempt of [1, 2, 3]) {
-      await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(attempt));
-      expect(source.opened).toHaveLength(attempt + 1);
-    }
-    expect(cycleNetwork).not.toHaveBeenCalled();
-    await vi.advanceTimersByTimeAsync(TIMEOUT);
-    expect(cycleNetwork).toHaveBeenCalledTimes(1);
-    expect(stalls.map((s) => [s.action, s.attempts])).toEqual([['reopen', 1], ['reopen', 2], ['reopen', 3], ['cycle-network', 3]]);
-
-    await vi.advanceTimersByTimeAsync(10 * TIMEOUT); // nothing while the cycle runs
-    expect(cycleNetwork).toHaveBeenCalledTimes(1);
-    expect(source.opened).toHaveLength(4);
-
-    cycle.resolve();
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
-    expect(stalls.at(-1)).toMatchObject({ action: 'reopen', attempts: 1 });
-    expect(source.opened).toHaveLength(5);
-    subscription.close();
-  });
-
-  it('a reopen that goes current ends the episode: the next stall starts again at attempt 1', async () => {
+  it('a cycle that goes current ends the episode: the next stall starts again at attempt 1', async () => {
     const { source, stalls, subscription } = start();
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(2));
+    await vi.advanceTimersByTimeAsync(TIMEOUT);
     source.open()[0]!.emit(false);
+    await vi.advanceTimersByTimeAsync(0);
     source.open()[0]!.emit(true);
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
-    expect(stalls.map((s) => s.attempts)).toEqual([1, 2, 1]);
+    await vi.advanceTimersByTimeAsync(GRACE);
+    expect(stalls.map((s) => [s.action, s.attempts])).toEqual([['cycle-network', 1], ['cycle-network', 1]]);
     subscription.close();
   });
 
@@ -227,13 +259,10 @@ describe('Firestore stall watchdog', () => {
     subscription.setNetworkEnabled(true);
     await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
     expect(stalls).toEqual([]);
-    expect(source.opened).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(1);
-    subscription.setNetworkEnabled(false); // during the backoff: the reopen is called off
-    await vi.advanceTimersByTimeAsync(100 * TIMEOUT);
-    expect(stalls).toEqual([]);
     expect(cycleNetwork).not.toHaveBeenCalled();
     expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(cycleNetwork).toHaveBeenCalledTimes(1);
     subscription.close();
   });
 
@@ -244,15 +273,8 @@ describe('Firestore stall watchdog', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(waiting.source.open()).toEqual([]);
 
-    const backingOff = start();
-    await vi.advanceTimersByTimeAsync(TIMEOUT);
-    expect(vi.getTimerCount()).toBe(1);
-    backingOff.subscription.close();
-    expect(vi.getTimerCount()).toBe(0);
-
     const cycle = deferred();
     const cycling = start({ cycle: () => cycle.promise });
-    for (const attempt of [1, 2, 3]) await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(attempt));
     await vi.advanceTimersByTimeAsync(TIMEOUT);
     expect(cycling.cycleNetwork).toHaveBeenCalledTimes(1);
     cycling.subscription.close();
@@ -260,78 +282,100 @@ describe('Firestore stall watchdog', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(vi.getTimerCount()).toBe(0);
     expect(cycling.source.open()).toEqual([]);
+
+    const backingOff = start();
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT);
+    expect(vi.getTimerCount()).toBe(1);
+    backingOff.subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('a reopened listener that errors fails the subscription and stops the watchdog', async () => {
     const { source, errors, subscription } = start();
-    await vi.advanceTimersByTimeAsync(TIMEOUT + backoffBefore(1));
-    source.opened[0]!.fail(Object.assign(new Error('late'), { code: 'unavailable' })); // the closed one: ignored
-    expect(errors).toEqual([]);
-    source.open()[0]!.fail(Object.assign(new Error('denied'), { code: 'permission-denied' }));
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2));
+    expect(source.opened).toHaveLength(2);
+    source.opened[1]!.fail(Object.assign(new Error('denied'), { code: 'permission-denied' }));
     expect(errors.map((e) => e.kind)).toEqual(['permission-denied']);
     expect(vi.getTimerCount()).toBe(0);
+    expect(source.open()).toEqual([]);
     subscription.close();
   });
 });
 
 describe('Firestore listener window', () => {
-  const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-  const modified = (id: string, micros: number): SnapshotChangeLike => ({ ...listDoc(id, micros), type: 'modified' });
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  const settle = () => vi.advanceTimersByTimeAsync(0);
+  const sec = (s: number) => s * 1_000_000;
 
-  it('reopens the listeners after the last delivered checkpoint once they delivered more than windowDocs documents', async () => {
-    const { source, delivered, deliveredIds, subscription } = start({ windowDocs: 2, chunks: 2 });
+  it('rolls the listeners to the checkpoint minus the lag once they delivered more than windowDocs, when at most half would be read again', async () => {
+    const { source, deliveredIds, subscription } = start({ windowDocs: 2, chunks: 2 });
     const [first, other] = source.open();
     other!.emit(false);
-    first!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+    first!.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200))]);
     await settle();
     expect(source.opened).toHaveLength(2);
-    first!.emit(false, [listDoc('c', 300)]);
+    first!.emit(false, [listDoc('c', sec(300))]);
     await settle();
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
-    expect(source.opened.slice(0, 2).every((l) => l.closed)).toBe(true);
-    const reopened = source.open();
-    expect(reopened.map((l) => l.query)).toEqual([{ chunk: 0, from: { serverTime: 300, id: 'c', version: 300 } }, { chunk: 1, from: { serverTime: 300, id: 'c', version: 300 } }]);
-
-    first!.emit(false, [listDoc('late', 999)]);
-    reopened[0]!.emit(false, [modified('a', 400)]);
+    const rolled = source.open().slice(2);
+    expect(rolled.map((l) => l.query)).toEqual([{ chunk: 0, bound: sec(300) - LAG }, { chunk: 1, bound: sec(300) - LAG }]);
+    // Make before break: the old listeners stay, and are heard, until the new ones are current.
+    expect(first!.closed || other!.closed).toBe(false);
+    first!.emit(false, [listDoc('late', sec(299), sec(301))]);
+    rolled[0]!.emit(false, [listDoc('c', sec(300)), modified('a', sec(400))]);
     await settle();
-    expect(deliveredIds()).toHaveLength(3);
-    reopened[1]!.emit(false);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
+    rolled[1]!.emit(false);
     await settle();
-    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'modified:a']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 400, id: 'a', version: 400 });
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'added:late', 'modified:a']);
+    expect(first!.closed && other!.closed).toBe(true);
     subscription.close();
   });
 
-  it('registers the new listeners before it closes the old ones (make before break)', async () => {
-    const { source, subscription } = start({ windowDocs: 1, chunks: 2 });
-    source.open()[1]!.emit(false);
-    source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
+  it('does not roll during a burst stamped within the lag, and rolls by itself once the lag has passed', async () => {
+    const { source, subscription } = start({ windowDocs: 2 });
+    const newest = sec(100) + 9_000;
+    source.open()[0]!.emit(false, Array.from({ length: 10 }, (_, i) => listDoc(`d${i}`, sec(100) + i * 1000)));
     await settle();
-    expect(source.events).toEqual(['listen 0', 'listen 1', 'listen 2', 'listen 3', 'close 0', 'close 1']);
+    source.open()[0]!.emit(false, [modified('d0', newest, newest)]);
+    await settle();
+    expect(source.opened).toHaveLength(1); // every document is within the lag of the server's time
+    await vi.advanceTimersByTimeAsync(LAG / 1000 - 100);
+    expect(source.opened).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(LAG / 1000);
+    expect(source.opened).toHaveLength(2);
+    // The bound: the newest version plus the time since it was delivered, minus the lag.
+    const bound = source.opened[1]!.query.bound!;
+    expect(bound).toBeGreaterThan(newest);
+    expect(bound).toBeLessThanOrEqual(newest + LAG + 2_000);
     subscription.close();
   });
 
-  it('confirms a rolled listener\'s removal with the server: a document that still exists is delivered as it is, only a deleted one is removed', async () => {
-    const onServer = new Map([['mine', listDoc('mine', 150, 400).doc]]); // stamped below the roll, committed after it
+  it("confirms a rolled listener's removal with the server: still there is delivered, pending local writes remove nothing, gone is removed", async () => {
     const asked: string[] = [];
+    const onServer = new Map([
+      ['mine', { raw: listDoc('mine', sec(150), sec(400)).doc.data(), version: sec(400), pending: false }],
+      ['unsent', { raw: { name: 'local only' }, version: null, pending: true }],
+    ]);
     const { source, delivered, deliveredIds, subscription } = start({
       windowDocs: 2,
+      lag: 0,
       fetchDoc: (path) => {
         asked.push(path);
-        const found = onServer.get(path.split('/').at(-1)!);
-        return Promise.resolve(found === undefined ? null : { raw: found.data(), version: 400 });
+        return Promise.resolve(onServer.get(path.split('/').at(-1)!) ?? null);
       },
     });
-    source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200), listDoc('c', 300)]);
+    source.open()[0]!.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200)), listDoc('c', sec(300))]);
     await settle();
-    expect(source.opened).toHaveLength(2); // rolled after c
-    source.open()[0]!.emit(false, [{ ...listDoc('mine', 150), type: 'removed' }, { ...listDoc('gone', 120), type: 'removed' }]);
+    source.open()[1]!.emit(false);
     await settle();
-    expect(asked).toEqual(['lists/mine', 'lists/gone']);
+    source.open()[0]!.emit(false, [{ ...listDoc('mine', sec(150)), type: 'removed' }, { ...listDoc('gone', sec(120)), type: 'removed' }, { ...listDoc('unsent', sec(130)), type: 'removed' }]);
+    await settle();
+    expect(asked).toEqual(['lists/mine', 'lists/gone', 'lists/unsent']);
     expect(deliveredIds().slice(3).sort()).toEqual(['added:mine', 'removed:gone']);
     const mine = delivered.flatMap((b) => b.changes).find((c) => c.type === 'added' && c.doc.id === 'mine');
-    expect(mine !== undefined && 'doc' in mine ? mine.doc.version : null).toBe(400);
+    expect(mine !== undefined && 'doc' in mine ? mine.doc.version : null).toBe(sec(400));
     subscription.close();
   });
 
@@ -349,8 +393,8 @@ describe('Firestore listener window', () => {
 
   it('keeps its listeners however much they deliver when no window is set', async () => {
     const { source, deliveredIds, subscription } = start();
-    source.open()[0]!.emit(false, Array.from({ length: 500 }, (_, i) => listDoc(`d${i}`, 100 + i)));
-    await settle();
+    source.open()[0]!.emit(false, Array.from({ length: 500 }, (_, i) => listDoc(`d${i}`, sec(100) + i)));
+    await vi.advanceTimersByTimeAsync(10 * LAG);
     expect(deliveredIds()).toHaveLength(500);
     expect(source.opened).toHaveLength(1);
     subscription.close();
@@ -360,11 +404,10 @@ describe('Firestore listener window', () => {
 describe('Firestore scope verification read', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
-  const snapshot = (changes: readonly SnapshotChangeLike[]): SnapshotLike => ({ metadata: { fromCache: false }, docChanges: () => changes });
 
-  it('reads once, a second after the listeners are current, after the checkpoint delivered by then, and delivers what the listener missed, never an older version', async () => {
+  it('reads once, a second after the first open is current, from the checkpoint minus the lag, and delivers what the listener missed, never an older version', async () => {
     const fetched: FakeQuery[] = [];
-    const server = [listDoc('a', 100), listDoc('missed', 150), listDoc('b', 180)];
+    const server = [listDoc('a', 9_000_000), listDoc('missed', 9_500_000), listDoc('b', 9_800_000)];
     const { source, deliveredIds, delivered, subscription } = start({
       fetch: (query) => {
         fetched.push(query);
@@ -372,115 +415,45 @@ describe('Firestore scope verification read', () => {
       },
     });
     const listener = source.open()[0]!;
-    listener.emit(false, [listDoc('a', 100)]);
-    await vi.advanceTimersByTimeAsync(0);
-    listener.emit(false, [{ ...listDoc('b', 200), type: 'modified' }]);
+    listener.emit(false, [listDoc('a', 9_000_000), listDoc('b', 10_000_000)]);
     await vi.advanceTimersByTimeAsync(999);
     expect(fetched).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fetched).toEqual([{ chunk: 0, from: { serverTime: 200, id: 'b', version: 200 } }]);
+    expect(fetched).toEqual([{ chunk: 0, bound: 10_000_000 - LAG }]);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 200, id: 'b', version: 200 });
-    await vi.advanceTimersByTimeAsync(60_000);
+    const b = delivered.flatMap((x) => x.changes).filter((c) => 'doc' in c && c.doc.id === 'b');
+    expect(b).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100 * TIMEOUT);
     expect(fetched).toHaveLength(1);
     subscription.close();
   });
 
-  it('after an open from a checkpoint, looks back for late commits: delivers a document stamped before the checkpoint but committed after it, and nothing else from before it', async () => {
-    const fetched: FakeQuery[] = [];
-    // Stored with the newest version delivered before the restart: k's own.
-    const from = { serverTime: 1_000, id: 'k', version: 1_010 };
-    const server = [
-      listDoc('settled', 900, 950), // stamped and committed before the checkpoint: seen before the restart
-      listDoc('late', 990, 1_200), // stamped before the checkpoint, committed after it: the listener cannot see it
-      listDoc('k', 1_000, 1_010), // the checkpoint's own document
-      listDoc('dropped', 1_100, 1_105), // after the checkpoint, missed by the listener (the emulator's drop)
-    ];
-    const { source, deliveredIds, delivered, subscription } = start({
-      from,
-      maxCommitLagMicros: 500,
-      fetch: (query) => {
-        fetched.push(query);
-        return Promise.resolve(snapshot(server));
-      },
-    });
-    expect(source.open()[0]!.query).toEqual({ chunk: 0, from });
-    source.open()[0]!.emit(false, [listDoc('next', 1_300, 1_310)]);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(fetched).toEqual([{ chunk: 0, from, lookbackMicros: 500 }]);
-    expect(deliveredIds()).toEqual(['added:next', 'added:late', 'added:dropped']);
-    const late = delivered[1]!.changes[0]!;
-    expect(late.type !== 'removed' && late.type !== 'invalid' ? [late.doc.serverTime, late.doc.version] : null).toEqual([990, 1_200]);
-    // The checkpoint never moves back for a late commit.
-    expect(delivered.map((b) => b.checkpoint)).toEqual([{ serverTime: 1_300, id: 'next', version: 1_310 }, { serverTime: 1_300, id: 'next', version: 1_310 }]);
-    subscription.close();
-  });
-
-  it('reads back once more when the commit lag has passed: a late commit that lands after the first read still arrives, even if the listeners rolled meanwhile', async () => {
-    const fetched: FakeQuery[] = [];
-    const from = { serverTime: 1_000, id: 'k', version: 1_010 };
-    const server = [listDoc('k', 1_000, 1_010)];
-    const { source, deliveredIds, delivered, subscription } = start({
-      from,
-      windowDocs: 1,
-      maxCommitLagMicros: 5_000_000, // 5 s
-      fetch: (query) => {
-        fetched.push(query);
-        return Promise.resolve(snapshot([...server]));
-      },
-    });
-    source.open()[0]!.emit(false);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(fetched).toEqual([{ chunk: 0, from, lookbackMicros: 5_000_000 }]);
-    expect(deliveredIds()).toEqual([]);
-
-    // Stamped before the checkpoint, committed 3 s after the open: after the first read.
-    await vi.advanceTimersByTimeAsync(2_000);
-    server.push(listDoc('late', 990, 3_000_000));
-    // The listeners roll meanwhile (two documents delivered, window 1): the new open starts after them.
-    source.open()[0]!.emit(false, [listDoc('a', 3_100_000), listDoc('b', 3_200_000)]);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(source.opened).toHaveLength(2);
-    source.open()[0]!.emit(false);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
-
-    // The new open's own first read starts after b: to it, `late` (committed before b) looks settled.
-    const rolled = { serverTime: 3_200_000, id: 'b', version: 3_200_000 };
-    await vi.advanceTimersByTimeAsync(2_999);
-    expect(fetched).toEqual([
-      { chunk: 0, from, lookbackMicros: 5_000_000 },
-      { chunk: 0, from: rolled, lookbackMicros: 5_000_000 },
-    ]);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
-    // The first open's second read, 5 s after its first, is what finds it.
-    await vi.advanceTimersByTimeAsync(1);
-    expect(fetched.at(-1)).toEqual({ chunk: 0, from, lookbackMicros: 5_000_000 });
-    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:late']);
-    // Never an older checkpoint for it.
-    expect(delivered.at(-1)?.checkpoint).toEqual({ serverTime: 3_200_000, id: 'b', version: 3_200_000 });
-    subscription.close();
-    await vi.advanceTimersByTimeAsync(60_000);
-    expect(vi.getTimerCount()).toBe(0);
-  });
-
-  it('verifies again after a reopen, and a failed read changes nothing', async () => {
+  it('is not cancelled by a roll, is repeated after a stall reopen, and a failed read changes nothing', async () => {
     let calls = 0;
-    const { source, deliveredIds, errors, subscription } = start({
+    const { source, deliveredIds, subscription } = start({
       windowDocs: 1,
+      lag: 0,
       fetch: () => {
         calls += 1;
-        return Promise.reject(new Error('offline'));
+        return calls === 1 ? Promise.resolve(snapshot([listDoc('missed', 150)])) : Promise.reject(new Error('unavailable'));
       },
     });
     source.open()[0]!.emit(false, [listDoc('a', 100), listDoc('b', 200)]);
     await vi.advanceTimersByTimeAsync(0);
-    source.open()[0]!.emit(false);
+    expect(source.opened).toHaveLength(2); // rolled at once: lag 0
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toBe(1);
-    expect(deliveredIds()).toEqual(['added:a', 'added:b']);
-    expect(errors).toEqual([]);
+    source.opened[1]!.emit(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
+    source.open()[0]!.emit(true);
+    await vi.advanceTimersByTimeAsync(GRACE + TIMEOUT + backoffBefore(2));
+    const reopened = source.open().at(-1)!;
+    reopened.emit(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(calls).toBe(2);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
+    expect(source.open()).toHaveLength(1);
     subscription.close();
-    await vi.advanceTimersByTimeAsync(10_000);
-    expect(vi.getTimerCount()).toBe(0);
   });
 });

@@ -25,20 +25,19 @@
  * with a deadline. An aborted write rejects `aborted`, but the SDK keeps the queued batch and
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
-import type { Firestore, Query } from 'firebase/firestore';
+import type { Firestore } from 'firebase/firestore';
 import { disableNetwork, doc, enableNetwork, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
 import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite, Subscription, SubscriptionHandlers, WriteAck } from '../../sync/remote.js';
-import { createConnectionTracker } from './connection-state.js';
 import { mapFirestoreError } from './errors.js';
 import { versionOrUpdatedAt } from './document-version.js';
 import { buildScopeQueries } from './scope-query.js';
 import type { ScopeSubscription, StallInfo } from './scope-subscription.js';
 import { sdkSnapshotSource } from './snapshot-source.js';
 import { startScopeSubscription } from './scope-subscription.js';
-import { commitWrites } from './write-batch.js';
+import { commitWrites, raceAbort } from './write-batch.js';
 
 export interface FirestoreRemoteOptions {
   /** The app's Firestore instance (preferably with `memoryLocalCache()`). */
@@ -50,33 +49,30 @@ export interface FirestoreRemoteOptions {
    * may use it elsewhere.
    */
   readonly terminateOnClose?: boolean;
-  /** How long a listener must stay on cache before the connection counts as offline. Default 5000 ms. */
-  readonly offlineHintMs?: number;
   /**
    * Stall watchdog: while the network is enabled, a listener that has not reached a server
-   * snapshot this long after it was opened, or that fell back to cache for this long, gets its
-   * subscription's listeners reopened from the last delivered checkpoint. Default 10 000 ms.
+   * snapshot this long after it was opened gets the SDK's streams restarted (a network cycle),
+   * then its scope's listeners reopened, alternately with a backoff. A listener that had been
+   * current and fell back to cache is given at most {@link FALLBACK_GRACE_MS}. Default 10 000 ms.
    */
   readonly stallTimeoutMs?: number;
-  /** Consecutive failed reopens of a stalled subscription before the network is cycled once. Default 3. */
-  readonly stallReopensBeforeCycle?: number;
   /**
-   * A scope's listeners are reopened after the last delivered checkpoint once they have
-   * delivered more than this many documents, so the SDK's watch targets and cache stay small
-   * (a listener's target otherwise keeps every document it ever delivered). Scopes with field
-   * filters are never rolled (see scope-subscription.ts). Default 50; `Infinity` never rolls.
+   * A scope's listeners are reopened at a higher bound once they have delivered more than this
+   * many documents, so the SDK's watch targets and cache stay small (a listener's target
+   * otherwise keeps every document it ever delivered). Scopes with field filters are never
+   * rolled (see scope-subscription.ts). Default 50; `Infinity` never rolls.
    */
   readonly listenerWindowDocs?: number;
   /**
-   * How long after its `updatedAt` stamp a write may still commit (default 5 000 ms).
-   * `serverTimestamp()` is evaluated when the server starts a write, so a write can commit
-   * after a listener's checkpoint has passed its `updatedAt`; a listener opened after that
-   * checkpoint would never see it. So the verification read after each open from a checkpoint
-   * also reads this far back, and delivers what committed after the checkpoint; it is repeated
-   * once this long after the first (a later commit). 0 turns both off.
+   * How long after its `updatedAt` stamp a write may still commit (default
+   * {@link DEFAULT_MAX_COMMIT_LAG_MS}). `serverTimestamp()` is evaluated when the server starts
+   * a write, so a large batch can commit seconds after documents stamped later. Every listener
+   * is opened from a bound this far before what was delivered, so such late commits are heard;
+   * a write that commits later than this after its stamp can be missed (the adapter's README,
+   * "Late commits"). 0 opens listeners right at the checkpoint.
    */
   readonly maxCommitLagMs?: number;
-  /** Told of every watchdog action (a reopen, a network cycle), e.g. to log a `stalled` event. Must not throw. */
+  /** Told of every watchdog action (a network cycle, a reopen), e.g. to log a `stalled` event. Must not throw. */
   readonly onStall?: (info: StallInfo) => void;
 }
 
@@ -92,11 +88,32 @@ export interface FirestoreRemote extends RemotePort {
   readonly firestore: Firestore;
 }
 
+/** A document no app has: `ping()` reads it from the server (a miss or a refusal both prove the server answers). */
+const PING_PATH = '__localfire__/ping';
+
+/** A ping that got no answer restarts the SDK's streams at most this often. */
+const PING_CYCLE_MS = 10_000;
+
 /** Documents one verification read returns at most (newer ones arrive through the listener). */
 const VERIFY_LIMIT = 500;
 
-/** Default of {@link FirestoreRemoteOptions.maxCommitLagMs}. */
-export const DEFAULT_MAX_COMMIT_LAG_MS = 5_000;
+/**
+ * Default of {@link FirestoreRemoteOptions.maxCommitLagMs}: the emulator under load committed
+ * writes up to 3.2 s after their stamp, and concurrent batches of 500 widen that; listeners
+ * trail by this much, which costs a re-read of what was stamped this long before a checkpoint
+ * when a scope is opened from it (those documents are dropped before delivery).
+ */
+export const DEFAULT_MAX_COMMIT_LAG_MS = 10_000;
+
+/** Default of {@link FirestoreRemoteOptions.stallTimeoutMs}. */
+export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a listener that had been current may stay on cache before the watchdog acts: the SDK
+ * falls back to cache when it declares itself offline (its watch stream failed, and may now wait
+ * in a long backoff), and briefly while it resolves "limbo" documents.
+ */
+export const FALLBACK_GRACE_MS = 2_000;
 
 /** Default of {@link FirestoreRemoteOptions.listenerWindowDocs}. */
 export const DEFAULT_LISTENER_WINDOW_DOCS = 50;
@@ -117,14 +134,15 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     throw new LocalfireError('invalid-definition', `maxCommitLagMs must be a finite number of ms, 0 or more, got ${String(maxCommitLagMs)}`);
   }
   const collections = new Map(options.collections.map((def) => [def.name, def]));
-  const connection = createConnectionTracker({ offlineHintMs: options.offlineHintMs ?? 5_000 });
   const subscriptions = new Set<ScopeSubscription>();
   const stallListeners = new Set<(info: StallInfo) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
   if (options.onStall) stallListeners.add(options.onStall);
   let networkEnabled = true;
   let closed = false;
   let closing: Promise<void> | null = null;
   let cycling: Promise<void> | null = null;
+  let lastPingCycle = -Infinity;
 
   const closedError = (): LocalfireError => new LocalfireError('closed', 'the Firestore remote is closed');
 
@@ -155,15 +173,12 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     else if (def === undefined) report(new LocalfireError('invalid-query', `unknown collection "${scope.collection}"`));
     else {
       try {
-        let first: Query[] | null = buildScopeQueries(firestore, def, scope, from);
+        // Throws for a malformed scope (a missing parent, an unknown field): reported, not thrown.
+        buildScopeQueries(firestore, def, scope, null);
         inner = startScopeSubscription({
           def,
           path: collectionPath(def, scope.parents ?? {}),
-          queries: (checkpoint, lookbackMicros) => {
-            const queries = first ?? buildScopeQueries(firestore, def, scope, checkpoint, lookbackMicros);
-            first = null;
-            return queries;
-          },
+          queries: (bound) => buildScopeQueries(firestore, def, scope, bound),
           maxCommitLagMicros: maxCommitLagMs * 1000,
           listen: sdkSnapshotSource,
           // A limit makes it a query of its own: the SDK would answer the listener's own query from
@@ -172,7 +187,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
           fetchDoc: async (path) => {
             const snapshot = await getDocFromServer(doc(firestore, path));
             const raw = snapshot.data();
-            return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw) };
+            return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw), pending: snapshot.metadata.hasPendingWrites };
           },
           from,
           handlers: {
@@ -182,11 +197,11 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
               done = true;
               handlers.onError(error);
             },
+            onSyncState: (state) => handlers.onSyncState?.(state),
           },
-          reportReachability: (key, reachable) => connection.reportReachability(key, reachable),
           stall: {
-            timeoutMs: options.stallTimeoutMs ?? 10_000,
-            reopensBeforeCycle: options.stallReopensBeforeCycle ?? 3,
+            timeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+            fallbackGraceMs: FALLBACK_GRACE_MS,
             networkEnabled,
             cycleNetwork,
             onStall: reportStall,
@@ -222,7 +237,8 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
   /**
    * Restarts the SDK's streams (disableNetwork, then enableNetwork unless the network was
    * switched off on purpose meanwhile; also after close(), so an app-owned instance is left
-   * as it was). One cycle at a time; never rejects.
+   * as it was): resets a stream waiting in the SDK's backoff and re-sends every target. One
+   * cycle at a time; never rejects.
    */
   function cycleNetwork(): Promise<void> {
     cycling ??= (async () => {
@@ -238,11 +254,42 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     return cycling;
   }
 
+  async function ping(pingOptions?: { readonly signal?: AbortSignal }): Promise<void> {
+    if (closed) throw closedError();
+    if (!networkEnabled) throw new LocalfireError('offline', 'the network is disabled');
+    try {
+      await raceAbort(getDocFromServer(doc(firestore, PING_PATH)), pingOptions?.signal);
+    } catch (e) {
+      const error = e instanceof LocalfireError ? e : mapFirestoreError(e, 'ping');
+      // A refusal is the server's answer: it is reachable.
+      if (error.kind === 'permission-denied' || error.kind === 'unauthenticated') return;
+      // No answer by the caller's deadline: the SDK's watch stream (which server reads use) may
+      // be waiting in its backoff; restart it rather than wait (at most once a PING_CYCLE_MS).
+      if (error.kind === 'aborted' && networkEnabled && Date.now() - lastPingCycle >= PING_CYCLE_MS) {
+        lastPingCycle = Date.now();
+        void cycleNetwork();
+      }
+      throw error;
+    }
+  }
+
+  function notifyConnection(): void {
+    const state = networkEnabled ? 'online' : 'offline';
+    for (const listener of [...connectionListeners]) {
+      try {
+        listener(state);
+      } catch {
+        // one failing listener must not starve the others
+      }
+    }
+  }
+
   async function setNetworkEnabled(enabled: boolean): Promise<void> {
     if (closed) throw closedError();
+    const changed = networkEnabled !== enabled;
     networkEnabled = enabled;
-    connection.setNetworkEnabled(enabled);
     for (const s of subscriptions) s.setNetworkEnabled(enabled);
+    if (changed) notifyConnection();
     try {
       await (enabled ? enableNetwork(firestore) : disableNetwork(firestore));
     } catch (e) {
@@ -255,6 +302,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
       closed = true;
       for (const s of subscriptions) s.close();
       subscriptions.clear();
+      connectionListeners.clear();
       if (options.terminateOnClose === true) await terminate(firestore);
     })();
     return closing;
@@ -264,16 +312,22 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     firestore,
     write,
     subscribe,
+    ping,
     setNetworkEnabled,
-    onConnectionChange: (listener: (state: ConnectionState) => void) => connection.subscribe(listener),
+    onConnectionChange(listener: (state: ConnectionState) => void) {
+      connectionListeners.add(listener);
+      return () => {
+        connectionListeners.delete(listener);
+      };
+    },
     onStall(listener) {
       stallListeners.add(listener);
       return () => {
         stallListeners.delete(listener);
       };
     },
-    get connectionState() {
-      return connection.state;
+    get connectionState(): ConnectionState {
+      return networkEnabled ? 'online' : 'offline';
     },
     close,
   };

@@ -1,7 +1,7 @@
 /*
  * RemoteScope -> Firestore queries. One scope is one collection under one parent path,
  * filtered by equality / array-contains / document id, ordered by (updatedAt, documentId)
- * and started after the checkpoint. A document-id list longer than Firestore's `in` limit
+ * and started at a bound on `updatedAt` (see scope-subscription.ts for how bounds are chosen). A document-id list longer than Firestore's `in` limit
  * becomes several queries (chunks); the subscription merges them.
  *
  * Production note: `where(x, '==', v)` + `orderBy('updatedAt')` needs a composite index
@@ -9,11 +9,11 @@
  * answers `failed-precondition` (mapped to `invalid-data`) with a link that creates it.
  */
 import type { Firestore, Query, QueryConstraint } from 'firebase/firestore';
-import { collection, documentId, orderBy, query, startAfter, startAt, where } from 'firebase/firestore';
+import { collection, documentId, orderBy, query, startAt, where } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import { collectionPath } from '../../schema/collection.js';
-import type { Checkpoint, RemoteScope, ScopeFilter } from '../../sync/remote.js';
+import type { RemoteScope, ScopeFilter } from '../../sync/remote.js';
 import { microsToTimestamp } from './values.js';
 
 /** Firestore's limit on the values of one `in` filter. */
@@ -36,11 +36,11 @@ function parentsOf(def: CollectionDef, scope: RemoteScope): Record<string, strin
 }
 
 /**
- * The queries that together cover `scope` after `from`; with `lookbackMicros`, from that long
- * before `from` instead (inclusive). An `in` filter with an empty list yields no query at all
- * (the scope is empty); a list over 30 ids yields one query per chunk.
+ * The queries that together cover the documents of `scope` with `updatedAt >= bound` (µs; every
+ * document with an `updatedAt` when null). An `in` filter with an empty list yields no query at
+ * all (the scope is empty); a list over 30 ids yields one query per chunk.
  */
-export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scope: RemoteScope, from: Checkpoint | null, lookbackMicros = 0): Query[] {
+export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scope: RemoteScope, bound: number | null): Query[] {
   const ref = collection(firestore, collectionPath(def, parentsOf(def, scope)));
   const common: QueryConstraint[] = [];
   let idChunks: string[][] | null = null;
@@ -49,8 +49,7 @@ export function buildScopeQueries(firestore: Firestore, def: CollectionDef, scop
     else common.push(fieldFilter(def, filter));
   }
   const ordering: QueryConstraint[] = [orderBy('updatedAt'), orderBy(documentId())];
-  if (from !== null && lookbackMicros > 0) ordering.push(startAt(microsToTimestamp(Math.max(0, from.serverTime - lookbackMicros))));
-  else if (from !== null) ordering.push(startAfter(microsToTimestamp(from.serverTime), from.id));
+  if (bound !== null) ordering.push(startAt(microsToTimestamp(Math.max(0, bound))));
   if (idChunks === null) return [query(ref, ...common, ...ordering)];
   return idChunks.map((ids) => query(ref, ...common, where(documentId(), 'in', ids), ...ordering));
 }

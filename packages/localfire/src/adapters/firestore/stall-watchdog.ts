@@ -1,13 +1,17 @@
 /*
  * The stall watchdog of one scope subscription. Under load the SDK has been seen to leave a
  * listener open, with no error, that never reaches a server snapshot (it stays `fromCache`, or
- * hears nothing at all): the scope then never delivers. Reopening the listener, and failing
- * that cycling the network (disableNetwork / enableNetwork), is the known cure.
+ * hears nothing at all), and a watch stream that failed with RESOURCE_EXHAUSTED waits in the
+ * SDK's maximum backoff (60 s) before it tries again: the scope then never delivers. Reopening
+ * the listener does not cure either (three reopens 10 s apart changed nothing in the field
+ * reports); restarting the SDK's streams does: `disableNetwork` + `enableNetwork` resets the
+ * stream's backoff and re-sends every target. So the first action is the network cycle, and
+ * reopening the scope's listeners is the second, for a target the server dropped:
  *
  *   listener behind (just opened, or fell back to cache) for stallTimeoutMs
- *     --> attempt n <= reopensBeforeCycle: wait a jittered backoff, report 'reopen', reopen()
- *     --> attempt n >  reopensBeforeCycle: report 'cycle-network', cycleNetwork() once, start over
- *   every listener current --> the episode ends (attempts back to 0, pending reopen cancelled)
+ *     --> attempt 1: report 'cycle-network', cycleNetwork() at once
+ *     --> attempt n > 1: wait a jittered backoff, then 'reopen' (even n) or 'cycle-network' (odd n)
+ *   every listener current --> the episode ends (attempts back to 0, pending action cancelled)
  *
  * Silent while paused (the network disabled on purpose); `resume()` gives every listener that
  * is still behind a fresh timeout. `stop()` clears every timer.
@@ -18,9 +22,9 @@ export type StallAction = 'reopen' | 'cycle-network';
 export interface StallWatchdogOptions {
   /** How long a listener may stay behind the server before the subscription counts as stalled. */
   readonly stallTimeoutMs: number;
-  /** Consecutive failed reopens before the network is cycled. */
-  readonly reopensBeforeCycle: number;
-  /** Backoff before reopen attempt n: min(maxMs, baseMs * 2^(n-1)), scaled by [0.5, 1). */
+  /** The same for a listener that had been current and fell back to cache (at most stallTimeoutMs). */
+  readonly fallbackGraceMs: number;
+  /** Backoff before attempt n > 1: min(maxMs, baseMs * 2^(n-2)), scaled by [0.5, 1). */
   readonly backoff: { readonly baseMs: number; readonly maxMs: number };
   /** [0, 1), for the jitter. */
   readonly random: () => number;
@@ -28,13 +32,13 @@ export interface StallWatchdogOptions {
   readonly reopen: () => void;
   /** Cycles the remote's network; never rejects. */
   readonly cycleNetwork: () => Promise<void>;
-  /** Told before each action; `attempts` counts the reopens of this episode. Must not throw. */
+  /** Told before each action; `attempts` counts the actions of this episode, this one included. Must not throw. */
   readonly report: (action: StallAction, attempts: number) => void;
 }
 
 export interface StallWatchdog {
-  /** Listener `key` is not current with the server: arms its timer unless armed. */
-  behind(key: object): void;
+  /** Listener `key` is not current with the server (`fellBack`: it had been): arms its timer unless armed. */
+  behind(key: object, fellBack?: boolean): void;
   /** Listener `key` is current (or gone): disarms it; none behind ends the episode. */
   current(key: object): void;
   /** The network was disabled on purpose: no timer runs until `resume()`. */
@@ -62,13 +66,17 @@ export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdo
     }
   };
 
+  /** Listeners that had been current when they fell behind: they get the shorter grace. */
+  const fellBack = new Set<object>();
+
   const arm = (key: object): void => {
     if (idle() || behind.get(key) != null) return;
     const fire = (): void => {
       if (behind.has(key)) behind.set(key, null);
       stalled();
     };
-    behind.set(key, setTimeout(fire, options.stallTimeoutMs));
+    const ms = fellBack.has(key) ? Math.min(options.fallbackGraceMs, options.stallTimeoutMs) : options.stallTimeoutMs;
+    behind.set(key, setTimeout(fire, ms));
   };
 
   const armAll = (): void => {
@@ -80,35 +88,42 @@ export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdo
     pending = null;
   };
 
+  function act(): void {
+    if (stopped || paused) return;
+    const action: StallAction = attempts % 2 === 1 ? 'cycle-network' : 'reopen';
+    options.report(action, attempts);
+    if (action === 'reopen') {
+      options.reopen();
+      armAll();
+      return;
+    }
+    cycling = true;
+    void options.cycleNetwork().then(() => {
+      cycling = false;
+      armAll();
+    });
+  }
+
   function stalled(): void {
     if (idle()) return;
     disarmAll();
-    if (attempts >= options.reopensBeforeCycle) {
-      const failed = attempts;
-      attempts = 0;
-      cycling = true;
-      options.report('cycle-network', failed);
-      void options.cycleNetwork().then(() => {
-        cycling = false;
-        armAll();
-      });
+    attempts += 1;
+    if (attempts === 1) {
+      act();
       return;
     }
-    attempts += 1;
     const { baseMs, maxMs } = options.backoff;
-    const delay = Math.min(maxMs, baseMs * 2 ** (attempts - 1)) * (0.5 + options.random() / 2);
+    const delay = Math.min(maxMs, baseMs * 2 ** (attempts - 2)) * (0.5 + options.random() / 2);
     pending = setTimeout(() => {
       pending = null;
-      if (stopped || paused) return;
-      options.report('reopen', attempts);
-      options.reopen();
-      armAll();
+      act();
     }, delay);
   }
 
   return {
-    behind(key) {
+    behind(key, hadBeenCurrent = false) {
       if (stopped) return;
+      if (hadBeenCurrent) fellBack.add(key);
       if (!behind.has(key)) behind.set(key, null);
       arm(key);
     },
@@ -116,6 +131,7 @@ export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdo
       const timer = behind.get(key);
       if (timer != null) clearTimeout(timer);
       behind.delete(key);
+      fellBack.delete(key);
       if (behind.size === 0) {
         attempts = 0;
         cancelPending();
@@ -137,6 +153,7 @@ export function createStallWatchdog(options: StallWatchdogOptions): StallWatchdo
       cancelPending();
       disarmAll();
       behind.clear();
+      fellBack.clear();
     },
   };
 }
