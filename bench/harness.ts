@@ -24,6 +24,8 @@ export interface BenchRow {
   readonly peakRssMb?: number;
   /** The largest sample, where a row's target bounds it. */
   readonly max?: number;
+  /** Items that never arrived, summed over the row's rounds (where a row counts losses). */
+  readonly missed?: number;
   /** Free text: sample count, workload details, what is measured exactly. */
   readonly note?: string;
 }

@@ -54,6 +54,8 @@ export interface ConnectTestFirestoreOptions {
   readonly userId?: string | null;
   /** Bypass security rules (the emulator's `owner` token): for seeding and raw writes. */
   readonly admin?: boolean;
+  /** `host:port` of another emulator than the run's (a test that starts its own). */
+  readonly hostAndPort?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export interface ConnectTestFirestoreOptions {
 export function connectTestFirestore(options: ConnectTestFirestoreOptions): Firestore {
   const app = initializeApp({ projectId: options.projectId, apiKey: 'test-api-key' }, `test-${process.pid}-${++apps}`);
   const db = getFirestore(app);
-  const { host, port } = splitHost(emulatorHost());
+  const { host, port } = splitHost(options.hostAndPort ?? emulatorHost());
   const userId = options.userId ?? null;
   const mockUserToken = options.admin === true ? 'owner' : userId === null ? undefined : { user_id: userId };
   connectFirestoreEmulator(db, host, port, mockUserToken === undefined ? {} : { mockUserToken });

@@ -53,6 +53,8 @@ export interface OpenDeviceOptions {
   readonly engine?: Partial<Omit<SyncEngineOptions, 'store' | 'remote' | 'userId' | 'scopes'>>;
   /** Start the engine at once. Default true. */
   readonly start?: boolean;
+  /** `host:port` of an emulator the test started itself (default: the run's). */
+  readonly emulatorHost?: string;
 }
 
 let generation = 0;
@@ -70,10 +72,8 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
   let last = 0;
   const clock = (): number => (last = Math.max(Date.now(), last + 1));
   const store = await createLocalStore({ driver: createNodeSqliteDriver({ filename }), collections: chatCollections, clock, newId });
-  const firestore = connectTestFirestore({ projectId: options.projectId, userId });
-  // As in the remote contract: the emulator now and then leaves a listener on cache (seen most under
-  // load); a 2 s stall timeout has the watchdog reopen it, and cycle the network, within the waits.
-  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections], stallTimeoutMs: 2_000, ...options.remoteOptions });
+  const firestore = connectTestFirestore({ projectId: options.projectId, userId, ...(options.emulatorHost === undefined ? {} : { hostAndPort: options.emulatorHost }) });
+  const remote = createFirestoreRemote({ firestore, collections: [...chatCollections], ...options.remoteOptions });
   const engine = createChatSync({
     store: options.wrapStore ? options.wrapStore(store) : store,
     remote: options.wrapRemote ? options.wrapRemote(remote) : remote,

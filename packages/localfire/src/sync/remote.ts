@@ -151,6 +151,17 @@ export interface RemotePort {
    */
   setNetworkEnabled?(enabled: boolean): Promise<void>;
   /**
+   * Optional: how many documents are in `scope` on the server now (Firestore: a count
+   * aggregation, billed one read per 1,000 documents counted). With {@link stillInScope}, lets
+   * the engine find documents that left a field-filtered scope while no subscription was open.
+   */
+  countInScope?(scope: RemoteScope): Promise<number>;
+  /**
+   * Optional: which of `ids` are in `scope` on the server now; a document deleted, out of the
+   * scope's filters or no longer readable is not (Firestore: one read per document found).
+   */
+  stillInScope?(scope: RemoteScope, ids: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
    * Optional: one round trip to the server that proves it is reachable (Firestore: a server
    * read of one document; a refusal by the rules is an answer too and resolves). Rejects
    * `offline` / `timeout` / `aborted` when no answer came; honours `signal`.

@@ -48,7 +48,7 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
   let project: TestProject;
   let remotes: FirestoreRemote[];
   const connect = (userId = 'alice', options: { listenerWindowDocs?: number; maxCommitLagMs?: number } = {}) => {
-    const remote = createFirestoreRemote({ firestore: project.connect(userId), collections: [lists, todos], stallTimeoutMs: 2_000, ...options });
+    const remote = createFirestoreRemote({ firestore: project.connect(userId), collections: [lists, todos], ...options });
     remotes.push(remote);
     return remote;
   };
@@ -339,6 +339,18 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     for (const listenerWindowDocs of [0, -1, Number.NaN]) {
       expect(() => connect('alice', { listenerWindowDocs })).toThrow(expect.objectContaining({ kind: 'invalid-definition' }));
     }
+  });
+
+  it('counts a field-filtered scope and tells which ids are still in it: one that left the filter, or was never there, is not', async () => {
+    const a = connect();
+    const list = (id: string, name: string): RemoteWrite => ({ mutationId: `m-${id}-${name}`, collection: 'lists', id, path: `lists/${id}`, op: 'set', fields: { name: set(name), ownerId: set('alice') } });
+    await a.write([list('s1', 'kept'), list('s2', 'kept'), list('s3', 'kept')]);
+    const kept: RemoteScope = { collection: 'lists', filters: [{ field: 'name', op: '==', value: 'kept' }] };
+    expect(await a.countInScope!(kept)).toBe(3);
+    await a.write([list('s2', 'gone')]);
+    expect(await a.countInScope!(kept)).toBe(2);
+    expect([...(await a.stillInScope!(kept, ['s1', 's2', 's3', 'never']))].sort()).toEqual(['s1', 's3']);
+    expect((await a.stillInScope!(kept, [])).size).toBe(0);
   });
 
   it('never rolls a field-filtered scope, so a document that leaves it is still reported removed', async () => {

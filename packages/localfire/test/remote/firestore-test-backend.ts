@@ -52,7 +52,7 @@ export const firestoreContractHarness: RemoteContractHarness = {
         const firestore = project.connect(userId);
         // A short stall timeout: the emulator sometimes leaves a new listener silent for longer than
         // the contract's 10 s deadline; the adapter's watchdog reopens it well within it.
-        return Promise.resolve(createFirestoreRemote({ firestore, collections: [lists, todos], stallTimeoutMs: 2_000 }));
+        return Promise.resolve(createFirestoreRemote({ firestore, collections: [lists, todos] }));
       },
       setOnline(client: RemotePort, online) {
         return (client as FirestoreRemote).setNetworkEnabled(online);

@@ -26,7 +26,7 @@
  * may still apply it later; writes are idempotent, so a retry after that is harmless.
  */
 import type { Firestore } from 'firebase/firestore';
-import { disableNetwork, doc, enableNetwork, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
+import { disableNetwork, doc, enableNetwork, getCountFromServer, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
 import { collectionPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
@@ -273,6 +273,39 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     }
   }
 
+  const defOf = (scope: RemoteScope): CollectionDef => {
+    const def = collections.get(scope.collection);
+    if (def === undefined) throw new LocalfireError('invalid-query', `unknown collection "${scope.collection}"`);
+    return def;
+  };
+
+  async function countInScope(scope: RemoteScope): Promise<number> {
+    if (closed) throw closedError();
+    const queries = buildScopeQueries(firestore, defOf(scope), scope, null);
+    try {
+      const counts = await Promise.all(queries.map(async (q) => (await getCountFromServer(q)).data().count));
+      return counts.reduce((sum, n) => sum + n, 0);
+    } catch (e) {
+      throw mapFirestoreError(e, `count of ${scope.collection}`);
+    }
+  }
+
+  async function stillInScope(scope: RemoteScope, ids: readonly string[]): Promise<ReadonlySet<string>> {
+    if (closed) throw closedError();
+    const found = new Set<string>();
+    if (ids.length === 0) return found;
+    const filters = [...(scope.filters ?? []), { field: 'id', op: 'in', value: ids } as const];
+    const queries = buildScopeQueries(firestore, defOf(scope), { ...scope, filters }, null);
+    try {
+      for (const snapshot of await Promise.all(queries.map((q) => getDocsFromServer(q)))) {
+        for (const d of snapshot.docs) found.add(d.id);
+      }
+    } catch (e) {
+      throw mapFirestoreError(e, `read of ${scope.collection}`);
+    }
+    return found;
+  }
+
   function notifyConnection(): void {
     const state = networkEnabled ? 'online' : 'offline';
     for (const listener of [...connectionListeners]) {
@@ -313,6 +346,8 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     write,
     subscribe,
     ping,
+    countInScope,
+    stillInScope,
     setNetworkEnabled,
     onConnectionChange(listener: (state: ConnectionState) => void) {
       connectionListeners.add(listener);
