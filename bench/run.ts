@@ -10,12 +10,13 @@ import { formatTable, rowFilter, writeResults } from './harness.js';
 import type { BenchModule, BenchRow } from './harness.js';
 import { browserBench } from './browser.js';
 import { burstBench } from './burst.js';
+import { stallBench } from './stall.js';
 import { livenessBench } from './liveness.js';
 import { localStoreBench } from './local-store.js';
 import { remoteRoundtripBench } from './remote-roundtrip.js';
 import { syncBench } from './sync.js';
 
-const modules: readonly BenchModule[] = [localStoreBench, remoteRoundtripBench, syncBench, livenessBench, burstBench, browserBench];
+const modules: readonly BenchModule[] = [localStoreBench, remoteRoundtripBench, syncBench, livenessBench, burstBench, stallBench, browserBench];
 
 async function main(): Promise<void> {
   const filters = process.argv.slice(2).filter((a) => a !== '--');
