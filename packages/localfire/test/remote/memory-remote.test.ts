@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalfireError, MAX_BATCH_WRITES } from '../../src/index.js';
-import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, RemoteWrite } from '../../src/index.js';
+import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, RemoteWrite, WriteAck } from '../../src/index.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import type { MemoryBackendOptions, MemoryRemote } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
@@ -27,6 +27,17 @@ describeRemoteContract('in-memory', {
       writeRaw(path: string, data: Record<string, unknown>) {
         backend.injectRaw(path, data);
         return Promise.resolve();
+      },
+      async writeConcurrently(batches: readonly (readonly RemoteWrite[])[], options?: { readonly whileFirstPending?: () => Promise<void> }) {
+        const staged = batches.map((writes) => backend.startServerWrite(writes));
+        const acks: WriteAck[][] = staged.map(() => []);
+        for (let i = staged.length - 1; i >= 1; i--) {
+          acks[i] = staged[i]!.commit();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await options?.whileFirstPending?.();
+        if (staged[0]) acks[0] = staged[0].commit();
+        return acks;
       },
       deny(prefix: string) {
         denied.push(prefix);
