@@ -480,6 +480,17 @@ describe('in-memory late commits and server writers', () => {
     expect(backend.documents()).toHaveLength(3);
   });
 
+  it('a document written twice with the same literal updatedAt is delivered once, at its latest version', async () => {
+    const backend = newBackend();
+    const updatedAt = new Date('2020-01-01T00:00:00Z');
+    backend.serverWrite([todo('l1', 'a')], { updatedAt });
+    const [second] = backend.serverWrite([todo('l1', 'a', { title: 'again' })], { updatedAt });
+    const seen = record(backend.connect());
+    await flush();
+    expect(seen.keys()).toEqual(['added:a']);
+    expect(seen.batches[0]!.changes[0]).toMatchObject({ doc: { version: second!.version, data: { title: 'again' } } });
+  });
+
   it('commitLate: the next writes are stamped when they start and committed lagMs later; writes started later commit first', async () => {
     vi.useFakeTimers();
     const backend = newBackend();
