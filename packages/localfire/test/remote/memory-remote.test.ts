@@ -25,7 +25,8 @@ describeRemoteContract('in-memory', {
         return Promise.resolve();
       },
       writeRaw(path: string, data: Record<string, unknown>) {
-        backend.injectRaw(path, data);
+        const { updatedAt, ...rest } = data;
+        backend.injectRaw(path, updatedAt instanceof Date ? rest : data, updatedAt instanceof Date ? { updatedAt } : {});
         return Promise.resolve();
       },
       async writeConcurrently(batches: readonly (readonly RemoteWrite[])[], options?: { readonly whileFirstPending?: () => Promise<void> }) {

@@ -27,7 +27,8 @@ export interface RemoteTestBackend {
   setOnline(client: RemotePort, online: boolean): Promise<void>;
   /**
    * Writes a raw, possibly malformed document, bypassing validation and rules. The document
-   * gets `updatedAt` = the server time (so subscriptions see it) unless `data` has one.
+   * gets `updatedAt` = the server time (so subscriptions see it) unless `data` has one; a
+   * `Date` there is a literal `updatedAt` (server code writing `updatedAt: new Date(...)`).
    */
   writeRaw(path: string, data: Record<string, unknown>): Promise<void>;
   /**
@@ -388,6 +389,24 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       await a.write([createTodo('l1', 'sentinel')]);
       await seen.waitForAll([...batches.flat().map((w) => w.id), 'sentinel']);
       expectOncePerVersion(seen.changes.filter((c) => docOrId(c) !== 'sentinel'), batches.flat(), acks.flat());
+      expect(seen.errors).toEqual([]);
+    });
+
+    it('delivers documents whose updatedAt server code wrote as a literal time, past or future, at their commit version', async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      const seen = watch(b, inList('l1'));
+      const [before] = await a.write([createTodo('l1', 'before')]);
+      await seen.waitFor('before');
+      const fields = { listId: 'l1', title: 'literal', done: false, position: 1, tags: [] };
+      const past = new Date(Date.parse('2001-02-03T04:05:06.789Z'));
+      const future = new Date(Date.now() + 3_600_000);
+      await backend.writeRaw('lists/l1/todos/past', { ...fields, updatedAt: past });
+      await backend.writeRaw('lists/l1/todos/future', { ...fields, updatedAt: future });
+      const [pastDoc, futureDoc] = [docOf(await seen.waitFor('past')), docOf(await seen.waitFor('future'))];
+      expect([pastDoc.serverTime, futureDoc.serverTime]).toEqual([past.getTime() * 1000, future.getTime() * 1000]);
+      expect(pastDoc.version).toBeGreaterThan(before!.version);
+      expect(futureDoc.version).toBeGreaterThan(pastDoc.version);
+      expect(futureDoc.version).toBeLessThan(futureDoc.serverTime);
       expect(seen.errors).toEqual([]);
     });
 

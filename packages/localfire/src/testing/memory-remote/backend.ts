@@ -28,6 +28,14 @@ export interface BackendCore {
   watch(listener: () => void): () => void;
 }
 
+/** A literal `updatedAt` in µs; throws `invalid-data` for an invalid date. */
+function literalMicros(updatedAt: Date | undefined): ServerTime | undefined {
+  if (updatedAt === undefined) return undefined;
+  const ms = updatedAt.getTime();
+  if (!Number.isFinite(ms) || ms < 0) throw new LocalfireError('invalid-data', 'updatedAt is not a valid date after the epoch');
+  return Math.floor(ms * 1000);
+}
+
 /**
  * Creates an in-memory backend (see {@link MemoryBackend}). Server times are µs from
  * `clock`, strictly increasing (a batch shares one). Writes are validated like a real
@@ -70,9 +78,8 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
     allowed: (request) => rules(request),
     stage(writer, writes, stageOptions) {
       const encoded = encode(writer, writes);
-      const literal = stageOptions?.updatedAt;
-      if (literal !== undefined && !Number.isFinite(literal.getTime())) throw new LocalfireError('invalid-data', 'updatedAt is not a valid date');
-      const stampedAt = literal === undefined ? nextServerTime() : Math.floor(literal.getTime() * 1000);
+      const literal = literalMicros(stageOptions?.updatedAt);
+      const stampedAt = literal ?? nextServerTime();
       let acks: WriteAck[] | null = null;
       return {
         stampedAt,
@@ -97,12 +104,13 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
 
   return {
     connect: (connectOptions) => createMemoryClient(core, connectOptions?.userId ?? null),
-    injectRaw(path, data) {
+    injectRaw(path, data, injectOptions) {
       store.locate(path);
-      const serverTime = nextServerTime();
-      store.put(path, data, { serverTime, version: serverTime });
+      const stampedAt = literalMicros(injectOptions?.updatedAt);
+      const version = nextServerTime();
+      store.put(path, data, { serverTime: stampedAt ?? version, version });
       changed();
-      return serverTime;
+      return version;
     },
     serverWrite: (writes, writeOptions) => core.stage('server', writes, writeOptions).commit(),
     startServerWrite: (writes, writeOptions) => core.stage('server', writes, writeOptions),

@@ -69,10 +69,12 @@ export interface MemoryBackend {
   connect(options?: { readonly userId?: string | null }): MemoryRemote;
   /**
    * Stores `data` as the document at `path` (which must be a document path of a known
-   * collection) bypassing validation and rules, stamped with the next server time.
-   * Subscribers receive it like any change (decoding may make it `invalid`).
+   * collection) bypassing validation and rules, committed at the next server time and
+   * stamped with it, or with `options.updatedAt` (a literal time, as server code may write).
+   * Subscribers receive it like any change (decoding may make it `invalid`). Returns the
+   * commit time.
    */
-  injectRaw(path: string, data: unknown): ServerTime;
+  injectRaw(path: string, data: unknown, options?: MemoryServerWriteOptions): ServerTime;
   /**
    * Server code's batch (the Admin SDK: rules bypassed, validated like any write), stamped
    * and committed at once. Throws `invalid-data` for a bad batch, writing nothing.
