@@ -8,7 +8,7 @@ import { doc, serverTimestamp, setDoc, setLogLevel } from 'firebase/firestore';
 import type { Firestore } from 'firebase/firestore';
 import type { FirestoreRemote } from '../../src/adapters/firestore/index.js';
 import { createFirestoreRemote } from '../../src/adapters/firestore/index.js';
-import type { RemotePort } from '../../src/index.js';
+import type { RemotePort, WriteAck } from '../../src/index.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { createTestProject } from '../../../../test-support/firestore.js';
 import type { RemoteContractHarness, RemoteTestBackend } from './remote-contract.js';
@@ -40,6 +40,11 @@ ${levels.join('\n')}
 `;
 }
 
+/** Between the starts of concurrent batches (see `writeConcurrently`). */
+const BATCH_START_GAP_MS = 5;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export const firestoreContractHarness: RemoteContractHarness = {
   // A stalled listener gets reopened after 2 s (+ backoff); two CI runs saw one need more than 10 s.
   deliveryDeadlineMs: 30_000,
@@ -47,6 +52,9 @@ export const firestoreContractHarness: RemoteContractHarness = {
     const project = await createTestProject({ label: 'remote-contract', rules: rulesDenying([]) });
     const denied: string[] = [];
     let admin: Firestore | null = null;
+    /** One rules-bypassing remote per concurrent batch: each its own Firestore, so its own write stream. */
+    const writers: FirestoreRemote[] = [];
+    const writer = (i: number): FirestoreRemote => (writers[i] ??= createFirestoreRemote({ firestore: project.connectAdmin(), collections: [lists, todos] }));
     return {
       connect(userId) {
         const firestore = project.connect(userId);
@@ -61,11 +69,32 @@ export const firestoreContractHarness: RemoteContractHarness = {
         admin ??= project.connectAdmin();
         await setDoc(doc(admin, path), { updatedAt: serverTimestamp(), ...data });
       },
+      async writeConcurrently(batches, options) {
+        const started: Promise<WriteAck[]>[] = [];
+        for (const [i, batch] of batches.entries()) {
+          started.push(writer(i).write(batch));
+          // A moment between starts, so that the server stamps them in the order given.
+          if (i < batches.length - 1) await sleep(BATCH_START_GAP_MS);
+        }
+        const [first, ...rest] = started;
+        const firstSettled = first?.then(
+          (acks) => ({ acks }),
+          (error: unknown) => ({ error }),
+        );
+        const restAcks = await Promise.all(rest);
+        await options?.whileFirstPending?.();
+        const outcome = await firstSettled;
+        if (outcome && 'error' in outcome) throw outcome.error;
+        return outcome ? [outcome.acks, ...restAcks] : [];
+      },
       async deny(prefix) {
         denied.push(prefix);
         await project.setRules(rulesDenying(denied));
       },
-      teardown: () => project.dispose(),
+      async teardown() {
+        await Promise.all(writers.map((w) => w.close()));
+        await project.dispose();
+      },
     };
   },
 };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalfireError, MAX_BATCH_WRITES } from '../../src/index.js';
-import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, RemoteWrite } from '../../src/index.js';
+import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, RemoteWrite, WriteAck } from '../../src/index.js';
 import { createMemoryBackend } from '../../src/testing/index.js';
 import type { MemoryBackendOptions, MemoryRemote } from '../../src/testing/index.js';
 import { lists, todos } from '../fixtures/todo.js';
@@ -25,8 +25,20 @@ describeRemoteContract('in-memory', {
         return Promise.resolve();
       },
       writeRaw(path: string, data: Record<string, unknown>) {
-        backend.injectRaw(path, data);
+        const { updatedAt, ...rest } = data;
+        backend.injectRaw(path, updatedAt instanceof Date ? rest : data, updatedAt instanceof Date ? { updatedAt } : {});
         return Promise.resolve();
+      },
+      async writeConcurrently(batches: readonly (readonly RemoteWrite[])[], options?: { readonly whileFirstPending?: () => Promise<void> }) {
+        const staged = batches.map((writes) => backend.startServerWrite(writes));
+        const acks: WriteAck[][] = staged.map(() => []);
+        for (let i = staged.length - 1; i >= 1; i--) {
+          acks[i] = staged[i]!.commit();
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await options?.whileFirstPending?.();
+        if (staged[0]) acks[0] = staged[0].commit();
+        return acks;
       },
       deny(prefix: string) {
         denied.push(prefix);
@@ -96,7 +108,7 @@ describe('in-memory backend', () => {
     await client.write([{ ...todo('l1', 'a'), fields: { dueAt: { op: 'set', value: undefined }, tags: { op: 'union', values: ['y', 'x'] } } }]);
     await client.write([{ ...todo('l1', 'a'), op: 'delete', fields: {} }]);
     expect(backend.documents()).toEqual([
-      { path: 'lists/l1/todos/a', collection: 'todos', id: 'a', serverTime: 1002, deleted: true, data: { listId: 'l1', title: 'todo a', done: false, position: 1, tags: ['x', 'y'] } },
+      { path: 'lists/l1/todos/a', collection: 'todos', id: 'a', serverTime: 1002, version: 1002, deleted: true, data: { listId: 'l1', title: 'todo a', done: false, position: 1, tags: ['x', 'y'] } },
     ]);
   });
 
@@ -221,7 +233,7 @@ describe('in-memory client controls', () => {
     await flush();
     expect(seen.batches).toHaveLength(2);
     expect(seen.batches[1]).toEqual(seen.batches[0]);
-    expect(seen.batches[0]!.checkpoint).toEqual({ serverTime: ack!.version, id: 'a' });
+    expect(seen.batches[0]!.checkpoint).toEqual({ serverTime: ack!.version, id: 'a', version: ack!.version });
   });
 
   it('close stops subscriptions and refuses later writes', async () => {
@@ -287,8 +299,8 @@ describe('in-memory subscriptions', () => {
     await flush();
     expect(seen.batches.map((b) => b.changes.length)).toEqual([2, 1]);
     expect(seen.batches.map((b) => b.checkpoint)).toEqual([
-      { serverTime: acks[0]!.version, id: 'b' },
-      { serverTime: acks[0]!.version, id: 'c' },
+      { serverTime: acks[0]!.version, id: 'b', version: acks[0]!.version },
+      { serverTime: acks[0]!.version, id: 'c', version: acks[0]!.version },
     ]);
   });
 
@@ -353,5 +365,166 @@ describe('in-memory subscriptions', () => {
     const seen = record(client, { collection: 'todos' }, { serverTime: t!.version, id: 'a' });
     await flush();
     expect(seen.keys()).toEqual(['added:b', 'added:c', 'added:a']);
+  });
+});
+
+describe('in-memory late commits and server writers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const batchOf = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => todo('l1', `${prefix}${i}`));
+
+  it('batches stamped in order and committed in reverse keep their stamps as updatedAt and get growing commit versions', () => {
+    let now = 1_000;
+    const backend = newBackend({ clock: () => now });
+    const staged = [batchOf('a', 2), batchOf('b', 2), batchOf('c', 2)].map((writes) => backend.startServerWrite(writes));
+    now = 2_000;
+    const acks = [...staged].reverse().map((s) => s.commit());
+    expect(staged.map((s) => s.stampedAt)).toEqual([1_000_000, 1_000_001, 1_000_002]);
+    expect(acks.map((a) => a.map((x) => x.version))).toEqual([
+      [1_000_002, 1_000_002],
+      [2_000_000, 2_000_000],
+      [2_000_001, 2_000_001],
+    ]);
+    const byId = new Map(backend.documents().map((d) => [d.id, d]));
+    expect([byId.get('a0'), byId.get('b1'), byId.get('c0')].map((d) => [d?.serverTime, d?.version])).toEqual([
+      [1_000_000, 2_000_001],
+      [1_000_001, 2_000_000],
+      [1_000_002, 1_000_002],
+    ]);
+    expect(staged[0]!.commit()).toEqual(acks[2]);
+    expect(backend.documents()).toHaveLength(6);
+  });
+
+  it('an open subscription delivers a late commit after newer stamps, in its own batch, with its commit version in the checkpoint', async () => {
+    const backend = newBackend();
+    const client = backend.connect();
+    const seen = record(client);
+    const late = backend.startServerWrite(batchOf('late', 2));
+    const [quick] = backend.serverWrite([todo('l1', 'quick')]);
+    await flush();
+    const acks = late.commit();
+    await flush();
+    expect(seen.keys()).toEqual(['added:quick', 'added:late0', 'added:late1']);
+    expect(seen.batches.map((b) => b.checkpoint)).toEqual([
+      { serverTime: quick!.version, id: 'quick', version: quick!.version },
+      { serverTime: late.stampedAt, id: 'late1', version: acks[0]!.version },
+    ]);
+    const lateDoc = seen.batches[1]!.changes[0];
+    expect(lateDoc).toMatchObject({ doc: { serverTime: late.stampedAt, version: acks[0]!.version } });
+    expect(late.stampedAt).toBeLessThan(quick!.version);
+  });
+
+  it('a batch of changes never mixes a late commit with newer stamps: each stays in (serverTime, id) order', async () => {
+    const backend = newBackend();
+    const client = backend.connect();
+    const late = backend.startServerWrite([todo('l1', 'z-late')]);
+    backend.serverWrite([todo('l1', 'b'), todo('l1', 'a')]);
+    late.commit();
+    backend.serverWrite([todo('l1', 'c')]);
+    const seen = record(client);
+    await flush();
+    expect(seen.batches.map((b) => b.changes.map((c) => ('doc' in c ? c.doc.id : c.id)))).toEqual([['a', 'b'], ['z-late', 'c']]);
+  });
+
+  it('resumes from a checkpoint by commit position: a document stamped before it and committed after it arrives', async () => {
+    const backend = newBackend();
+    const client = backend.connect();
+    const first = record(client);
+    const late = backend.startServerWrite([todo('l1', 'late')]);
+    backend.serverWrite([todo('l1', 'early'), todo('l1', 'quick')]);
+    await flush();
+    first.subscription.close();
+    const checkpoint = first.batches.at(-1)!.checkpoint!;
+    expect(checkpoint.serverTime).toBeGreaterThan(late.stampedAt);
+    late.commit();
+    backend.serverWrite([todo('l1', 'after')]);
+    const resumed = record(client, { collection: 'todos' }, checkpoint);
+    await flush();
+    expect(first.keys()).toEqual(['added:early', 'added:quick']);
+    expect(resumed.keys()).toEqual(['added:late', 'added:after']);
+    // Within one commit the position is (serverTime, id): a checkpoint in the middle of it resumes there.
+    const mid = record(client, { collection: 'todos' }, { ...checkpoint, id: 'early' });
+    await flush();
+    expect(mid.keys()).toEqual(['added:quick', 'added:late', 'added:after']);
+  });
+
+  it('a checkpoint without a version resumes at the commit time of its serverTime: late commits after it arrive', async () => {
+    const backend = newBackend();
+    const client = backend.connect();
+    const late = backend.startServerWrite([todo('l1', 'late')]);
+    const [quick] = backend.serverWrite([todo('l1', 'quick')]);
+    late.commit();
+    const resumed = record(client, { collection: 'todos' }, { serverTime: quick!.version, id: 'quick' });
+    await flush();
+    expect(resumed.keys()).toEqual(['added:late']);
+  });
+
+  it('serverWrite bypasses the rules; a literal updatedAt in the future or the past is the serverTime, the commit is the version', async () => {
+    let now = 10_000;
+    const backend = newBackend({ clock: () => now, rules: () => false });
+    const reader = backend.connect({ userId: 'admin' });
+    await expect(reader.write([todo('l1', 'denied')])).rejects.toMatchObject({ kind: 'permission-denied' });
+    const [future] = backend.serverWrite([todo('l1', 'future')], { updatedAt: new Date(3_600_000 + now) });
+    const [past] = backend.serverWrite([todo('l1', 'past')], { updatedAt: new Date(1) });
+    now = 10_001;
+    const [plain] = backend.serverWrite([todo('l1', 'plain')]);
+    expect([future, past, plain].map((a) => a!.version)).toEqual([10_000_000, 10_000_001, 10_001_000]);
+    expect(backend.documents().map((d) => [d.id, d.serverTime, d.version])).toEqual([
+      ['future', 3_610_000_000, 10_000_000],
+      ['past', 1_000, 10_000_001],
+      ['plain', 10_001_000, 10_001_000],
+    ]);
+    expect(() => backend.serverWrite([todo('l1', 'bad', { title: 42 })])).toThrow(LocalfireError);
+    expect(() => backend.startServerWrite([todo('l1', 'bad')], { updatedAt: new Date(Number.NaN) })).toThrow(LocalfireError);
+    expect(backend.documents()).toHaveLength(3);
+  });
+
+  it('a document written twice with the same literal updatedAt is delivered once, at its latest version', async () => {
+    const backend = newBackend();
+    const updatedAt = new Date('2020-01-01T00:00:00Z');
+    backend.serverWrite([todo('l1', 'a')], { updatedAt });
+    const [second] = backend.serverWrite([todo('l1', 'a', { title: 'again' })], { updatedAt });
+    const seen = record(backend.connect());
+    await flush();
+    expect(seen.keys()).toEqual(['added:a']);
+    expect(seen.batches[0]!.changes[0]).toMatchObject({ doc: { version: second!.version, data: { title: 'again' } } });
+  });
+
+  it('commitLate: the next writes are stamped when they start and committed lagMs later; writes started later commit first', async () => {
+    vi.useFakeTimers();
+    const backend = newBackend();
+    const slow = backend.connect();
+    const fast = backend.connect();
+    slow.commitLate(1, { lagMs: 100 });
+    const pending = slow.write([todo('l1', 'slow')]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(backend.documents()).toEqual([]);
+    const [quick] = await fast.write([todo('l1', 'quick')]);
+    await vi.advanceTimersByTimeAsync(90);
+    const [late] = await pending;
+    const slowDoc = backend.documents().find((d) => d.id === 'slow')!;
+    expect(slowDoc.serverTime).toBeLessThan(quick!.version);
+    expect(late!.version).toBe(slowDoc.version);
+    expect(late!.version).toBeGreaterThan(quick!.version);
+    // Only the next write was late.
+    const [next] = await slow.write([todo('l1', 'next')]);
+    expect(backend.documents().find((d) => d.id === 'next')).toMatchObject({ serverTime: next!.version, version: next!.version });
+  });
+
+  it('commitLate: an abort during the lag loses the ack, not the commit', async () => {
+    vi.useFakeTimers();
+    const backend = newBackend();
+    const client = backend.connect();
+    client.commitLate(1, { lagMs: 100 });
+    const controller = new AbortController();
+    const outcome = client.write([todo('l1', 'a')], { signal: controller.signal }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort();
+    expect(await outcome).toMatchObject({ kind: 'aborted' });
+    expect(backend.documents()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(90);
+    expect(backend.documents().map((d) => d.id)).toEqual(['a']);
   });
 });

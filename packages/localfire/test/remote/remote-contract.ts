@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalfireError, documentPath } from '../../src/index.js';
-import type { Checkpoint, FieldChange, RemoteChange, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, Subscription } from '../../src/index.js';
+import type { Checkpoint, FieldChange, RemoteChange, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, Subscription, WriteAck } from '../../src/index.js';
 import { todos } from '../fixtures/todo.js';
 import { until as waitUntil } from '../../../../test-support/until.js';
 
@@ -27,9 +27,21 @@ export interface RemoteTestBackend {
   setOnline(client: RemotePort, online: boolean): Promise<void>;
   /**
    * Writes a raw, possibly malformed document, bypassing validation and rules. The document
-   * gets `updatedAt` = the server time (so subscriptions see it) unless `data` has one.
+   * gets `updatedAt` = the server time (so subscriptions see it) unless `data` has one; a
+   * `Date` there is a literal `updatedAt` (server code writing `updatedAt: new Date(...)`).
    */
   writeRaw(path: string, data: Record<string, unknown>): Promise<void>;
+  /**
+   * Server code's batches (rules bypassed, like Admin SDK batches: an import, a backfill),
+   * started one after another in the order given, so stamped (`updatedAt`) in that order,
+   * without waiting for each other; resolves with each batch's acks once all committed. The
+   * commit order is the backend's: the in-memory one commits them in reverse (the first
+   * stamped commits last, each a macrotask after the previous) and runs `whileFirstPending`
+   * just before the first commits; the emulator commits them concurrently in whatever order
+   * it picks (a big batch started first tends to commit after smaller ones) and runs
+   * `whileFirstPending` once every other batch committed, the first one maybe not yet.
+   */
+  writeConcurrently(batches: readonly (readonly RemoteWrite[])[], options?: { readonly whileFirstPending?: () => Promise<void> }): Promise<WriteAck[][]>;
   /** From now on every access under this collection path prefix is denied. */
   deny(pathPrefix: string): Promise<void>;
   teardown(): Promise<void>;
@@ -73,6 +85,8 @@ interface Watch {
   ids(): string[];
   /** Waits until a change of this id (and type, if given) arrived. */
   waitFor(id: string, type?: RemoteChange['type']): Promise<RemoteChange>;
+  /** Waits until a change of each of these ids arrived. */
+  waitForAll(ids: readonly string[]): Promise<void>;
   lastCheckpoint(): Checkpoint | null;
 }
 
@@ -101,8 +115,42 @@ function watch(client: RemotePort, scope: RemoteScope, from: Checkpoint | null =
       await until(() => find() !== undefined, `${type ?? 'a change'} of ${id}`, () => `seen: ${JSON.stringify(changes.map((c) => `${c.type}:${idOf(c)}`))}; errors: ${errors.map((e) => e.kind).join(', ') || 'none'}`);
       return find()!;
     },
+    async waitForAll(wanted) {
+      const missing = () => {
+        const seen = new Set(changes.map(idOf));
+        return wanted.filter((id) => !seen.has(id));
+      };
+      await until(() => missing().length === 0, `changes of ${wanted.length} documents`, () => `missing ${missing().length}: ${missing().slice(0, 10).join(', ')}...; errors: ${errors.map((e) => e.kind).join(', ') || 'none'}`);
+    },
     lastCheckpoint: () => batches.at(-1)?.checkpoint ?? null,
   };
+}
+
+/** The size of the batch committed late in the late-commit cases: big, so the emulator takes long to commit it. */
+const LATE_BATCH_SIZE = 300;
+/** Issue 18's import: 4 concurrent batches of 500. */
+const BURST_BATCHES = 4;
+const BURST_BATCH_SIZE = 500;
+
+function batchOfTodos(listId: string, prefix: string, size: number): RemoteWrite[] {
+  return Array.from({ length: size }, (_, i) => createTodo(listId, `${prefix}${String(i).padStart(3, '0')}`));
+}
+
+/**
+ * Every written document was delivered at its acknowledged version, and no document at any
+ * version more than once.
+ */
+function expectOncePerVersion(changes: readonly RemoteChange[], written: readonly { readonly id: string }[], acks: readonly WriteAck[]): void {
+  const deliveries = new Map<string, number>();
+  for (const change of changes) {
+    if (!('doc' in change)) throw new Error(`unexpected ${change.type} of ${change.id}`);
+    const key = `${change.doc.id}@${change.doc.version}`;
+    deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+  }
+  const repeated = [...deliveries].filter(([, n]) => n > 1).map(([key, n]) => `${key} x${n}`);
+  expect(repeated, 'documents delivered more than once at one version').toEqual([]);
+  const missing = written.map((w, i) => `${w.id}@${acks[i]?.version}`).filter((key) => !deliveries.has(key));
+  expect(missing, 'documents never delivered at their acknowledged version').toEqual([]);
 }
 
 /** A checkpoint's position in the delivery order (without the optional version). */
@@ -293,6 +341,73 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
         // A checkpoint that carries a version carries the newest delivered so far.
         if (cp?.version !== undefined) expect(cp.version).toBe(newest);
       }
+    });
+
+    it('delivers a late commit (stamped before documents already delivered) to an open subscription', async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      const seen = watch(b, inList('l1'));
+      const late = batchOfTodos('l1', 'late', LATE_BATCH_SIZE);
+      const quick = createTodo('l1', 'quick');
+      const acks = await backend.writeConcurrently([late, [quick]], { whileFirstPending: () => seen.waitFor('quick').then(() => undefined) });
+      await a.write([createTodo('l1', 'sentinel')]);
+      await seen.waitForAll([...late.map((w) => w.id), 'sentinel']);
+      expectOncePerVersion(seen.changes.filter((c) => docOrId(c) !== 'sentinel'), [...late, quick], acks.flat());
+      expect(seen.errors).toEqual([]);
+    });
+
+    it('a resumed subscription delivers a document stamped before its checkpoint and committed after the previous one closed', async () => {
+      const b = await connect('bob');
+      const first = watch(b, inList('l1'));
+      const late = batchOfTodos('l1', 'late', LATE_BATCH_SIZE);
+      let checkpoint: Checkpoint | null = null;
+      await backend.writeConcurrently([late, [createTodo('l1', 'quick')]], {
+        async whileFirstPending() {
+          await first.waitFor('quick');
+          checkpoint = first.lastCheckpoint();
+          first.subscription.close();
+        },
+      });
+      expect(checkpoint).not.toBeNull();
+      const resumed = watch(b, inList('l1'), checkpoint);
+      const missing = () => {
+        const delivered = new Set([...first.ids(), ...resumed.ids()]);
+        return late.map((w) => w.id).filter((id) => !delivered.has(id));
+      };
+      await until(
+        () => missing().length === 0,
+        'every late document, before the close or after the resume',
+        () => `first delivered ${first.ids().length}, resumed ${resumed.ids().length}, missing ${missing().length} (${missing().slice(0, 5).join(', ')}...)`,
+      );
+      expect([...first.errors, ...resumed.errors]).toEqual([]);
+    });
+
+    it(`delivers ${BURST_BATCHES} concurrent batches of ${BURST_BATCH_SIZE} (an import) exactly once per version, whatever their commit order`, async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      const seen = watch(b, inList('l1'));
+      const batches = Array.from({ length: BURST_BATCHES }, (_, n) => batchOfTodos('l1', `b${n}-`, BURST_BATCH_SIZE));
+      const acks = await backend.writeConcurrently(batches);
+      await a.write([createTodo('l1', 'sentinel')]);
+      await seen.waitForAll([...batches.flat().map((w) => w.id), 'sentinel']);
+      expectOncePerVersion(seen.changes.filter((c) => docOrId(c) !== 'sentinel'), batches.flat(), acks.flat());
+      expect(seen.errors).toEqual([]);
+    });
+
+    it('delivers documents whose updatedAt server code wrote as a literal time, past or future, at their commit version', async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      const seen = watch(b, inList('l1'));
+      const [before] = await a.write([createTodo('l1', 'before')]);
+      await seen.waitFor('before');
+      const fields = { listId: 'l1', title: 'literal', done: false, position: 1, tags: [] };
+      const past = new Date(Date.parse('2001-02-03T04:05:06.789Z'));
+      const future = new Date(Date.now() + 3_600_000);
+      await backend.writeRaw('lists/l1/todos/past', { ...fields, updatedAt: past });
+      await backend.writeRaw('lists/l1/todos/future', { ...fields, updatedAt: future });
+      const [pastDoc, futureDoc] = [docOf(await seen.waitFor('past')), docOf(await seen.waitFor('future'))];
+      expect([pastDoc.serverTime, futureDoc.serverTime]).toEqual([past.getTime() * 1000, future.getTime() * 1000]);
+      expect(pastDoc.version).toBeGreaterThan(before!.version);
+      expect(futureDoc.version).toBeGreaterThan(pastDoc.version);
+      expect(futureDoc.version).toBeLessThan(futureDoc.serverTime);
+      expect(seen.errors).toEqual([]);
     });
 
     it('delivers a malformed document as invalid and keeps the stream going', async () => {

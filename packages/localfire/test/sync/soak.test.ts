@@ -1,6 +1,7 @@
 /*
  * Randomized soak over the in-memory remote: 3 devices, random operations, offline periods,
- * injected write failures (some after the server committed) and duplicated deliveries.
+ * injected write failures (some after the server committed), duplicated deliveries and late
+ * commits (writes stamped when they start and committed after writes stamped later).
  * At the end every device's rows equal the server's documents, and every write exists once.
  * Replay a failure with SOAK_SEED=<seed> (the seed is printed).
  */
@@ -19,7 +20,7 @@ describe('soak', () => {
     for (const d of open.splice(0)) await d.close();
   });
 
-  it('3 devices, random ops, faults and offline periods converge to the server', async () => {
+  it('3 devices, random ops, faults, late commits and offline periods converge to the server', async () => {
     const seed = Number(process.env['SOAK_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`soak seed: ${seed} (replay with SOAK_SEED=${seed})`);
     const random = prng(seed);
@@ -33,7 +34,7 @@ describe('soak', () => {
     }
     const created = new Set<string>();
     const tagsAdded = new Map<string, Set<string>>();
-    const counts = { create: 0, update: 0, union: 0, delete: 0, list: 0, offline: 0, failures: 0, skipped: 0 };
+    const counts = { create: 0, update: 0, union: 0, delete: 0, list: 0, offline: 0, failures: 0, late: 0, skipped: 0 };
 
     await devices[0]!.store.repo(lists).create(list('initial'));
     created.add('lists/initial');
@@ -52,7 +53,11 @@ describe('soak', () => {
           d.remote.duplicateDeliveries(random() < 0.5);
         } else if (r < 0.08) {
           d.remote.setLatency(random() < 0.5 ? 0 : 1 + Math.floor(random() * 3));
-        } else if (r < 0.1) {
+        } else if (r < 0.095) {
+          // Late commits: stamped when they reach the server, committed after writes stamped later.
+          counts.late++;
+          d.remote.commitLate(1 + Math.floor(random() * 3), { lagMs: 1 + Math.floor(random() * 30) });
+        } else if (r < 0.115) {
           const id = `l${step}`;
           await d.store.repo(lists).create(list(id));
           created.add(`lists/${id}`);

@@ -1,22 +1,39 @@
 import { LocalfireError } from '../../errors.js';
 import type { ServerTime } from '../../store/sync-store.js';
 import { encodeWrite } from '../../sync/codec.js';
+import type { EncodedWrite } from '../../sync/codec.js';
 import { MAX_BATCH_WRITES } from '../../sync/remote.js';
 import type { RemoteWrite, WriteAck } from '../../sync/remote.js';
 import { createMemoryClient } from './client.js';
 import { createDocStore, isRecord } from './store.js';
 import type { DocStore } from './store.js';
-import type { MemoryBackend, MemoryBackendOptions, MemoryDocument, MemoryRuleRequest } from './types.js';
+import type { MemoryBackend, MemoryBackendOptions, MemoryDocument, MemoryRuleRequest, MemoryServerWriteOptions, MemoryStagedWrite } from './types.js';
+
+/** Who writes: a client signed in as `userId` (rules apply), or server code (rules bypassed). */
+export type Writer = { readonly userId: string | null } | 'server';
 
 /** What clients and subscriptions share: the store, the rules and change notification. */
 export interface BackendCore {
   readonly store: DocStore;
   readonly deliveryBatchSize: number;
   allowed(request: MemoryRuleRequest): boolean;
-  /** Validates, checks rules and applies a batch atomically at one server time. Throws a LocalfireError. */
-  commit(userId: string | null, writes: readonly RemoteWrite[]): WriteAck[];
+  /**
+   * Validates a batch, checks the rules and stamps it (the request starts); its `commit()`
+   * applies it atomically at a new, later version. Throws a LocalfireError, writing nothing.
+   */
+  stage(writer: Writer, writes: readonly RemoteWrite[], options?: MemoryServerWriteOptions): MemoryStagedWrite;
+  /** `stage(...).commit()`: stamped and committed at one server time. */
+  commit(writer: Writer, writes: readonly RemoteWrite[]): WriteAck[];
   /** Called after every commit or injection. */
   watch(listener: () => void): () => void;
+}
+
+/** A literal `updatedAt` in µs; throws `invalid-data` for an invalid date. */
+function literalMicros(updatedAt: Date | undefined): ServerTime | undefined {
+  if (updatedAt === undefined) return undefined;
+  const ms = updatedAt.getTime();
+  if (!Number.isFinite(ms) || ms < 0) throw new LocalfireError('invalid-data', 'updatedAt is not a valid date after the epoch');
+  return Math.floor(ms * 1000);
 }
 
 /**
@@ -39,28 +56,46 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
     for (const listener of [...listeners]) listener();
   };
 
+  const encode = (writer: Writer, writes: readonly RemoteWrite[]): EncodedWrite[] => {
+    if (writes.length > MAX_BATCH_WRITES) throw new LocalfireError('invalid-data', `a batch holds at most ${MAX_BATCH_WRITES} writes`);
+    const encoded = writes.map((write) => {
+      const def = store.defs.get(write.collection);
+      if (!def) throw new LocalfireError('invalid-data', `unknown collection "${write.collection}"`, { details: { path: write.path } });
+      return encodeWrite(def, write);
+    });
+    if (writer === 'server') return encoded;
+    for (const write of encoded) {
+      if (!rules({ userId: writer.userId, path: write.path, op: 'write' })) {
+        throw new LocalfireError('permission-denied', `write to ${write.path} denied`, { details: { path: write.path, userId: writer.userId } });
+      }
+    }
+    return encoded;
+  };
+
   const core: BackendCore = {
     store,
     deliveryBatchSize: options.deliveryBatchSize ?? 500,
     allowed: (request) => rules(request),
-    commit(userId, writes) {
-      if (writes.length === 0) return [];
-      if (writes.length > MAX_BATCH_WRITES) throw new LocalfireError('invalid-data', `a batch holds at most ${MAX_BATCH_WRITES} writes`);
-      const encoded = writes.map((write) => {
-        const def = store.defs.get(write.collection);
-        if (!def) throw new LocalfireError('invalid-data', `unknown collection "${write.collection}"`, { details: { path: write.path } });
-        return encodeWrite(def, write);
-      });
-      for (const write of encoded) {
-        if (!rules({ userId, path: write.path, op: 'write' })) {
-          throw new LocalfireError('permission-denied', `write to ${write.path} denied`, { details: { path: write.path, userId } });
-        }
-      }
-      const serverTime = nextServerTime();
-      store.apply(encoded, serverTime);
-      changed();
-      return writes.map((write) => ({ path: write.path, version: serverTime }));
+    stage(writer, writes, stageOptions) {
+      const encoded = encode(writer, writes);
+      const literal = literalMicros(stageOptions?.updatedAt);
+      const stampedAt = literal ?? nextServerTime();
+      let acks: WriteAck[] | null = null;
+      return {
+        stampedAt,
+        commit() {
+          if (acks !== null) return acks;
+          const version = literal === undefined && lastServerTime === stampedAt ? stampedAt : nextServerTime();
+          if (encoded.length > 0) {
+            store.apply(encoded, { serverTime: stampedAt, version });
+            changed();
+          }
+          acks = writes.map((write) => ({ path: write.path, version }));
+          return acks;
+        },
+      };
     },
+    commit: (writer, writes) => (writes.length === 0 ? [] : core.stage(writer, writes).commit()),
     watch(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -69,13 +104,16 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
 
   return {
     connect: (connectOptions) => createMemoryClient(core, connectOptions?.userId ?? null),
-    injectRaw(path, data) {
+    injectRaw(path, data, injectOptions) {
       store.locate(path);
-      const serverTime = nextServerTime();
-      store.put(path, data, serverTime);
+      const stampedAt = literalMicros(injectOptions?.updatedAt);
+      const version = nextServerTime();
+      store.put(path, data, { serverTime: stampedAt ?? version, version });
       changed();
-      return serverTime;
+      return version;
     },
+    serverWrite: (writes, writeOptions) => core.stage('server', writes, writeOptions).commit(),
+    startServerWrite: (writes, writeOptions) => core.stage('server', writes, writeOptions),
     documents() {
       return store
         .all()
@@ -84,7 +122,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
           const data = isRecord(doc.data) ? structuredClone<Record<string, unknown>>(doc.data) : {};
           const deleted = data['deleted'] === true;
           delete data['deleted'];
-          return { path: doc.path, collection: doc.def.name, id: doc.id, data, serverTime: doc.serverTime, deleted };
+          return { path: doc.path, collection: doc.def.name, id: doc.id, data, serverTime: doc.serverTime, version: doc.version, deleted };
         });
     },
     get lastServerTime() {

@@ -4,7 +4,7 @@ import type { ConnectionState, RemoteWrite, WriteAck } from '../../sync/remote.j
 import type { BackendCore } from './backend.js';
 import { createMemorySubscription } from './subscription.js';
 import type { MemorySubscription } from './subscription.js';
-import type { MemoryRemote } from './types.js';
+import type { MemoryRemote, MemoryStagedWrite } from './types.js';
 
 interface InjectedFailure {
   readonly kind: ErrorKind;
@@ -14,6 +14,20 @@ interface InjectedFailure {
 const aborted = () => new LocalfireError('aborted', 'the write was aborted');
 const offline = () => new LocalfireError('offline', 'the memory remote is offline');
 
+/** Commits a stamped batch `lagMs` later, whatever happens to its caller meanwhile; an abort only loses the ack. */
+function commitLate(staged: MemoryStagedWrite, lagMs: number, signal?: AbortSignal): Promise<WriteAck[]> {
+  const committed = new Promise<WriteAck[]>((resolve) => setTimeout(() => resolve(staged.commit()), lagMs));
+  if (!signal) return committed;
+  return new Promise<WriteAck[]>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    void committed.then((acks) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(acks);
+    });
+  });
+}
+
 /** One client of the backend; see {@link MemoryRemote} for its timing and offline behaviour. */
 export function createMemoryClient(core: BackendCore, userId: string | null): MemoryRemote {
   let state: ConnectionState = 'online';
@@ -21,6 +35,7 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
   let latency = 0;
   let duplicates = false;
   const failures: InjectedFailure[] = [];
+  const lateCommits: number[] = [];
   const connectionListeners = new Set<(state: ConnectionState) => void>();
   const subscriptions = new Set<MemorySubscription>();
 
@@ -62,7 +77,8 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
       ensureUsable(signal);
       const failure = failures.shift();
       if (failure && !failure.afterCommit) throw new LocalfireError(failure.kind, `injected ${failure.kind} failure`);
-      const acks = core.commit(userId, writes);
+      const lagMs = lateCommits.shift();
+      const acks = lagMs === undefined ? core.commit({ userId }, writes) : await commitLate(core.stage({ userId }, writes), lagMs, signal);
       if (failure) throw new LocalfireError(failure.kind, `injected ${failure.kind} failure after commit`);
       return acks;
     },
@@ -120,6 +136,9 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
     },
     duplicateDeliveries(on) {
       duplicates = on;
+    },
+    commitLate(count, lateOptions) {
+      for (let i = 0; i < count; i++) lateCommits.push(Math.max(0, lateOptions.lagMs));
     },
   };
   return client;

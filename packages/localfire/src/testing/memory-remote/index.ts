@@ -1,2 +1,2 @@
 export { createMemoryBackend } from './backend.js';
-export type { MemoryBackend, MemoryBackendOptions, MemoryDocument, MemoryRemote, MemoryRuleRequest, MemoryRules } from './types.js';
+export type { MemoryBackend, MemoryBackendOptions, MemoryDocument, MemoryRemote, MemoryRuleRequest, MemoryRules, MemoryServerWriteOptions, MemoryStagedWrite } from './types.js';

@@ -7,10 +7,12 @@
  *   any state --close / error--> closed (no handler call afterwards)
  *
  * Reading the log from a position is what makes resume, offline catch-up and ordering
- * work the same way: there is no separate realtime path.
+ * work the same way: there is no separate realtime path. The log is in commit order, so a
+ * late commit (stamped before documents already delivered) is read like any other change,
+ * and a checkpoint carries its commit position (`version`) for an exact resume.
  */
 import { LocalfireError, toLocalfireError } from '../../errors.js';
-import { decodeRemoteDocument } from '../../sync/codec.js';
+import { compareCheckpoints, decodeRemoteDocument } from '../../sync/codec.js';
 import type { Checkpoint, RemoteChange, RemoteScope, Subscription, SubscriptionHandlers } from '../../sync/remote.js';
 import type { BackendCore } from './backend.js';
 import { compileScope } from './scope.js';
@@ -83,6 +85,12 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
       const inScope = scope.matchesFilters(doc);
       const wasKnown = known.has(doc.path);
       if (!inScope && !wasKnown) continue;
+      if (checkpoint && compareCheckpoints(entry, checkpoint) < 0) {
+        // A late commit (stamped before what this batch holds): it starts the next batch, so
+        // each batch stays in (serverTime, id) order and its checkpoint is its last log entry.
+        next--;
+        break;
+      }
       if (!core.allowed({ userId, path: doc.path, op: 'read' })) return { deniedPath: doc.path };
       if (inScope) {
         const change = decodeRemoteDocument(doc.def, {
@@ -90,6 +98,7 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
           path: doc.path,
           data: structuredClone(doc.data),
           updatedAtMicros: doc.serverTime,
+          versionMicros: doc.version,
           type: wasKnown ? 'modified' : 'added',
         });
         if (change.type !== 'invalid') known.add(doc.path);
@@ -98,7 +107,7 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
         known.delete(doc.path);
         changes.push({ type: 'removed', collection: doc.def.name, id: doc.id, path: doc.path });
       }
-      checkpoint = { serverTime: entry.serverTime, id: entry.id };
+      checkpoint = { serverTime: entry.serverTime, id: entry.id, version: entry.version };
     }
     return { changes, checkpoint };
   };

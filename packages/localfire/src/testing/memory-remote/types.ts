@@ -1,7 +1,7 @@
 import type { ErrorKind } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { ServerTime } from '../../store/sync-store.js';
-import type { RemotePort } from '../../sync/remote.js';
+import type { RemotePort, RemoteWrite, WriteAck } from '../../sync/remote.js';
 
 /** One access the rules decide on. `path` is a document path, or for a subscription its collection path (placeholders left as `{name}` when the scope does not fix them). */
 export interface MemoryRuleRequest {
@@ -31,8 +31,33 @@ export interface MemoryDocument {
   readonly id: string;
   /** The stored fields (a copy), without `deleted`. Injected raw data is returned as stored. */
   readonly data: Readonly<Record<string, unknown>>;
+  /** Its `updatedAt`: the stamp of its last write (when the write started), or the literal time a server writer gave. */
   readonly serverTime: ServerTime;
+  /** Its commit time (RemoteDoc.version): unique per commit, only grows. Later than `serverTime` for a late commit. */
+  readonly version: ServerTime;
   readonly deleted: boolean;
+}
+
+/** How server code writes (see {@link MemoryBackend.serverWrite}). */
+export interface MemoryServerWriteOptions {
+  /**
+   * A literal `updatedAt` for every document of the batch instead of the server's stamp
+   * (Admin SDK code writing `updatedAt: new Date(...)`), in the future or the past. The
+   * version is still the commit time.
+   */
+  readonly updatedAt?: Date;
+}
+
+/** A batch stamped (its request started) but not committed yet: the late-commit fault. */
+export interface MemoryStagedWrite {
+  /** The documents' `updatedAt`, in µs: the server time when the batch was staged (or its literal `updatedAt`). */
+  readonly stampedAt: ServerTime;
+  /**
+   * Applies the batch atomically at a new version, later than every commit so far (or at
+   * its stamp when nothing else was stamped or committed since), notifies subscribers and
+   * returns one ack per write. Calling it again returns the same acks and writes nothing.
+   */
+  commit(): WriteAck[];
 }
 
 /**
@@ -44,10 +69,25 @@ export interface MemoryBackend {
   connect(options?: { readonly userId?: string | null }): MemoryRemote;
   /**
    * Stores `data` as the document at `path` (which must be a document path of a known
-   * collection) bypassing validation and rules, stamped with the next server time.
-   * Subscribers receive it like any change (decoding may make it `invalid`).
+   * collection) bypassing validation and rules, committed at the next server time and
+   * stamped with it, or with `options.updatedAt` (a literal time, as server code may write).
+   * Subscribers receive it like any change (decoding may make it `invalid`). Returns the
+   * commit time.
    */
-  injectRaw(path: string, data: unknown): ServerTime;
+  injectRaw(path: string, data: unknown, options?: MemoryServerWriteOptions): ServerTime;
+  /**
+   * Server code's batch (the Admin SDK: rules bypassed, validated like any write), stamped
+   * and committed at once. Throws `invalid-data` for a bad batch, writing nothing.
+   */
+  serverWrite(writes: readonly RemoteWrite[], options?: MemoryServerWriteOptions): WriteAck[];
+  /**
+   * Like {@link serverWrite}, but only stamped now: the batch commits when its `commit()` is
+   * called. Firestore stamps `updatedAt` (serverTimestamp) when a request starts and applies
+   * writes in commit order, so a batch staged first and committed last (4 concurrent batches
+   * of 500: stage all, commit in reverse) holds an `updatedAt` older than documents already
+   * delivered. Validated now (throws, staging nothing).
+   */
+  startServerWrite(writes: readonly RemoteWrite[], options?: MemoryServerWriteOptions): MemoryStagedWrite;
   /** A snapshot of every stored document, sorted by path. */
   documents(): MemoryDocument[];
   /** The last server time handed out (0 before any write). */
@@ -76,4 +116,11 @@ export interface MemoryRemote extends RemotePort {
   setLatency(ms: number): void;
   /** When on, each batch is delivered twice in a row (same changes, same checkpoint). */
   duplicateDeliveries(on: boolean): void;
+  /**
+   * The late-commit fault: the next `count` write calls are stamped when they reach the
+   * server and committed `lagMs` later (setTimeout), so writes stamped after them can commit
+   * first. Once stamped, a write commits even if its caller aborts or goes offline meanwhile
+   * (the server has it): the caller then gets `aborted` and never the ack.
+   */
+  commitLate(count: number, options: { readonly lagMs: number }): void;
 }
