@@ -6,6 +6,7 @@
  */
 import { LocalfireError } from '../errors.js';
 import { documentPath } from '../schema/collection.js';
+import { firestoreLimitViolation } from '../schema/firestore-limits.js';
 import { validateSync } from '../schema/standard-schema.js';
 import { alreadyExists, isPrimaryKeyViolation, recorder, write, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
@@ -44,6 +45,20 @@ function validate(model: TableModel, value: Data): Data {
   return entity;
 }
 
+/**
+ * Refuses (`validation`, nothing written) an entity whose document Firestore would refuse:
+ * checked on the document as it will be on the server after the merge, i.e. every field of
+ * the local row plus `updatedAt` (a timestamp) and `deleted` (see schema/firestore-limits.ts).
+ */
+function checkFirestoreLimits(model: TableModel, entity: Data, path: string): void {
+  const { id, ...fields } = entity;
+  const violation = firestoreLimitViolation(path, { ...fields, updatedAt: SERVER_TIME_PLACEHOLDER, deleted: false });
+  if (violation === null) return;
+  throw new LocalfireError('validation', `${model.name} "${String(id)}": ${violation.message}`, { details: { collection: model.name, id, ...violation } });
+}
+
+const SERVER_TIME_PLACEHOLDER = new Date(0);
+
 function withoutMeta(input: Readonly<Data>): Data {
   const { $meta: _meta, ...rest } = input;
   return rest;
@@ -54,6 +69,7 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
   const id = typeof input.id === 'string' ? input.id : ctx.newId();
   const entity = validate(model, { ...withoutMeta(input), id });
   const path = documentPath(model.def, entity);
+  checkFirestoreLimits(model, entity, path);
   const now = ctx.clock();
   // No SELECT for the id first (a round trip to a worker-backed driver): the primary key
   // refuses a taken id (a live row or a tombstone). A deferred INSERT's refusal surfaces with
@@ -85,6 +101,7 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
   const fields = unions ?? changesForUpdate(model, current.data, entity);
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
+  checkFirestoreLimits(model, entity, path);
   const now = ctx.clock();
   await write(ctx, model.sql.updateFields, [...model.encodeFields(entity), now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });

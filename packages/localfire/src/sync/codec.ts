@@ -8,6 +8,7 @@
 import { LocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { FieldSpec } from '../schema/fields.js';
+import { fieldLimitViolation } from '../schema/firestore-limits.js';
 import { validateSync } from '../schema/standard-schema.js';
 import type { FieldChange, ServerTime } from '../store/sync-store.js';
 import type { Checkpoint, RemoteChange, RemoteWrite } from './remote.js';
@@ -68,7 +69,9 @@ export function parseDocumentPath(def: CollectionDef, path: string): { readonly 
  * Validates and encodes one write: the path must be a document path of `def` ending with
  * `write.id`, parent fields (if written) must equal their path values, and every field
  * value must fit its kind (dates as Date or ms; `undefined`/null removes an optional field;
- * unions only on `set` fields). Throws `invalid-data` otherwise; nothing is half-encoded.
+ * unions only on `set` fields) and within Firestore's per-field limits (value size, nesting,
+ * map keys: schema/firestore-limits.ts). Throws `invalid-data` otherwise; nothing is
+ * half-encoded. The whole document's size is the backend's to check (it alone knows the merge).
  */
 export function encodeWrite(def: CollectionDef, write: RemoteWrite): EncodedWrite {
   const where = { path: write.path, mutationId: write.mutationId };
@@ -101,7 +104,10 @@ export function encodeFields(def: CollectionDef, fields: Readonly<Record<string,
         out[name] = spec.optional ? { op: 'delete' } : fail('a required field cannot be removed');
       } else {
         const value = toNeutral(spec, change.value, 'write');
-        out[name] = value === undefined ? fail(`not a valid ${spec.kind}`) : { op: 'set', value };
+        if (value === undefined) fail(`not a valid ${spec.kind}`);
+        const violation = fieldLimitViolation(name, value);
+        if (violation !== null) fail(violation.message);
+        out[name] = { op: 'set', value: value as NeutralValue };
       }
     } else {
       fail('unknown field op');
