@@ -61,28 +61,17 @@ export function documentNameSize(path: string): number {
 
 /** Size of one stored value (strings, numbers, booleans, null, Dates, arrays, plain maps). Undefined map members are not stored. */
 export function valueSize(value: unknown): number {
-  if (value === null || value === undefined) return 1;
-  switch (typeof value) {
-    case 'string':
-      return stringSize(value);
-    case 'number':
-    case 'bigint':
-      return 8;
-    case 'boolean':
-      return 1;
-    case 'object': {
-      if (value instanceof Date) return 8;
-      let size = 0;
-      if (Array.isArray(value)) {
-        for (const item of value) size += valueSize(item);
-        return size;
-      }
-      for (const [key, member] of Object.entries(value)) if (member !== undefined) size += stringSize(key) + valueSize(member);
-      return size;
-    }
-    default:
-      return 0;
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return stringSize(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Date) return 8;
+  if (typeof value !== 'object') return 0;
+  let size = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) size += valueSize(item);
+    return size;
   }
+  for (const [key, member] of Object.entries(value)) if (member !== undefined) size += stringSize(key) + valueSize(member);
+  return size;
 }
 
 /** Size of a document at `path` holding `fields` (every stored field, bookkeeping ones included). */

@@ -13,6 +13,8 @@ import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
 import type { CachedRow } from './row-cache.js';
 import { selectRows } from './row-mapper.js';
+import { snapshotServerRow } from './server-rows.js';
+import { supersedeFailed } from './supersede.js';
 import type { FieldChange } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 import type { RowMeta, Stored } from './types.js';
@@ -103,12 +105,26 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
   const path = documentPath(model.def, entity);
   checkFirestoreLimits(model, entity, path);
   const now = ctx.clock();
+  await snapshotServerRow(ctx, model, id, current);
   await write(ctx, model.sql.updateFields, [...model.encodeFields(entity), now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });
-  const $meta: RowMeta = { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) };
+  const syncStatus = await statusAfterWrite(ctx, model, id, current);
+  const $meta: RowMeta = { ...current.meta, syncStatus, updatedAt: new Date(now) };
   const stored: Stored<Data> = { ...entity, $meta };
   changes.row(model.name, id, [current.data, entity], { ...entity, $meta: { ...$meta } });
   return stored;
+}
+
+/**
+ * The row's status after a local write: `pending`, unless it had a failed write that the new
+ * one does not supersede (supersede.ts): then it stays `failed` (blocked).
+ */
+async function statusAfterWrite(ctx: OpContext, model: TableModel, id: string, current: Current): Promise<'pending' | 'failed'> {
+  if (current.meta.syncStatus !== 'failed') return 'pending';
+  const { blocked } = await supersedeFailed(ctx, model.name, id);
+  if (!blocked) return 'pending';
+  await write(ctx, `UPDATE ${model.table} SET _sync_status = 'failed' WHERE id = ?`, [id]);
+  return 'failed';
 }
 
 export async function updateRow(ctx: OpContext, model: TableModel, id: string, patch: Readonly<Data>): Promise<Stored<any>> {
@@ -153,7 +169,9 @@ export async function deleteRow(ctx: OpContext, model: TableModel, id: string): 
   const changes = recorder(ctx);
   const current = await readLive(ctx, model, id);
   const now = ctx.clock();
+  await snapshotServerRow(ctx, model, id, current);
   await write(ctx, model.sql.tombstone, [now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path: documentPath(model.def, current.data), op: 'delete', fields: {}, createdAt: now });
-  changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus: 'pending', updatedAt: new Date(now) } });
+  const syncStatus = await statusAfterWrite(ctx, model, id, current);
+  changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus, updatedAt: new Date(now) } });
 }
