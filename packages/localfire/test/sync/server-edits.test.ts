@@ -28,7 +28,7 @@ async function openPostDevice(backend: MemoryBackend, filename = ':memory:'): Pr
     store,
     remote: backend.connect({ userId: 'u1' }),
     userId: 'u1',
-    scopes: ({ store: s }) => s.live(async (): Promise<RemoteScope[]> => [{ collection: 'posts' }]),
+    scopes: ({ store: s }) => s.live((): Promise<RemoteScope[]> => Promise.resolve([{ collection: 'posts' }])),
   });
   await engine.start();
   return {
