@@ -90,7 +90,7 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
 }
 
 /** Replaces the entity's fields with `next` (validated), writing only if something changed. */
-async function replaceRow(ctx: OpContext, model: TableModel, current: Current, next: Data, unions?: Record<string, FieldChange>): Promise<Stored<any>> {
+async function replaceRow(ctx: OpContext, model: TableModel, current: Current, next: Data, unions?: Record<string, FieldChange>, named?: ReadonlySet<string>): Promise<Stored<any>> {
   const changes = recorder(ctx);
   const id = current.data.id as string;
   for (const c of model.columns) {
@@ -100,7 +100,7 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
     }
   }
   const entity = validate(model, { ...next, id });
-  const fields = unions ?? changesForUpdate(model, current.data, entity);
+  const fields = unions ?? changesForUpdate(model, current.data, entity, named);
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
   checkFirestoreLimits(model, entity, path);
@@ -135,7 +135,7 @@ export async function updateRow(ctx: OpContext, model: TableModel, id: string, p
     if (value === undefined) delete next[key];
     else next[key] = value;
   }
-  return replaceRow(ctx, model, current, next);
+  return replaceRow(ctx, model, current, next, undefined, new Set(Object.keys(patch)));
 }
 
 /** Creates, or fully replaces a live row. A tombstoned id is a `conflict`. */

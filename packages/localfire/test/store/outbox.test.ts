@@ -44,13 +44,17 @@ describe('outbox entries per write kind', () => {
     });
   });
 
-  it('update: only the changed fields; a cleared optional field is set to undefined', async () => {
+  it('update: the changed fields and the patched ones; a cleared optional field is set to undefined; no change, no entry', async () => {
     const repo = t.store.repo(todos);
     await repo.create(todoInput({ id: 'a', dueAt: new Date(1) }));
     await repo.update('a', { title: 'new', dueAt: undefined, done: false });
     const entry = await last();
     expect(entry.op).toBe('set');
-    expect(entry.fields).toEqual({ title: { op: 'set', value: 'new' }, dueAt: { op: 'set', value: undefined } });
+    // `done` is unchanged but named by the patch: written too (it covers an earlier failed write of it).
+    expect(entry.fields).toEqual({ title: { op: 'set', value: 'new' }, dueAt: { op: 'set', value: undefined }, done: { op: 'set', value: false } });
+    const count = (await t.store.sync.listOutbox()).length;
+    await repo.update('a', { title: 'new', done: false });
+    expect(await t.store.sync.listOutbox()).toHaveLength(count);
   });
 
   it('update of a union set: growth is a union of the additions, a removal is a set', async () => {

@@ -74,6 +74,19 @@ describe('failed writes: superseded, blocked, retried, discarded', () => {
     expect(await failedOf(d)).toEqual([]);
   });
 
+  it('a later patch naming the failed fields covers them even where its values are unchanged (a second preview by the same sender)', async () => {
+    const { backend, d, repo } = await setup();
+    backend.deny(T1);
+    await repo.update('t1', { title: 'first preview', done: true });
+    await untilFailed(d);
+    backend.allow(T1);
+    // `done` stays true locally: the patch names it, so the write carries it and covers the failed one.
+    expect((await repo.update('t1', { title: 'second preview', done: true })).$meta.syncStatus).toBe('pending');
+    await settled(d);
+    expect(serverTodo(backend)).toMatchObject({ title: 'second preview', done: true });
+    expect(await failedOf(d)).toEqual([]);
+  });
+
   it('a later union does not cover a failed replacement of a set (a removal is never lost)', async () => {
     const { backend, d, repo } = await setup();
     backend.deny(T1);
