@@ -110,7 +110,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
             ? `UPDATE ${model.table} SET _sync_status = 'synced', _retry_count = 0, _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`
             : `UPDATE ${model.table} SET _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`;
         await write(ctx, sql, [serverTime, docId]);
-        const acked = entries.filter((e) => e.collection === collection && e.doc_id === docId).map((e) => decodeOutboxRow(e, models));
+        const acked = left === 0 ? [] : entries.filter((e) => e.collection === collection && e.doc_id === docId).map((e) => decodeOutboxRow(e, models));
         await applyAcked(ctx, model, docId, acked, serverTime, left > 0);
       }
       changes.outbox();
