@@ -87,6 +87,29 @@ export function encodeWrite(def: CollectionDef, write: RemoteWrite): EncodedWrit
   return { path: write.path, op: write.op, fields };
 }
 
+/**
+ * The document a backend holds after applying `write` to `data` (its current fields, or
+ * undefined when it does not exist): set/merge of the fields, deletes, arrayUnion, and
+ * `deleted: true` for a tombstone. `updatedAt` is the backend's to add. Pure; a fake backend
+ * can check the result with `firestoreLimitViolation` (schema/firestore-limits.ts) before
+ * committing, as Firestore refuses a merged document over its limits.
+ */
+export function applyEncodedWrite(data: Readonly<Record<string, unknown>> | undefined, write: EncodedWrite): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...data };
+  for (const [name, change] of Object.entries(write.fields)) {
+    if (change.op === 'delete') {
+      delete next[name];
+    } else if (change.op === 'set') {
+      next[name] = structuredClone(change.value);
+    } else {
+      const current = Array.isArray(next[name]) ? (next[name] as unknown[]) : [];
+      next[name] = [...current, ...change.values.filter((v) => !current.includes(v))];
+    }
+  }
+  if (write.op === 'delete') next['deleted'] = true;
+  return next;
+}
+
 /** Encodes changed fields to neutral form (see {@link encodeWrite}). Throws `invalid-data`. */
 export function encodeFields(def: CollectionDef, fields: Readonly<Record<string, FieldChange>>): Record<string, EncodedField> {
   const out: Record<string, EncodedField> = {};

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LocalfireError, defineCollection, field } from '../../src/index.js';
 import type { FieldChange, RemoteChange, RemoteWrite } from '../../src/index.js';
-import { compareCheckpoints, decodeRemoteDocument, encodeFields, encodeWrite, isAfterCheckpoint, parseDocumentPath, timestampToMicros } from '../../src/sync/codec.js';
+import { applyEncodedWrite, compareCheckpoints, decodeRemoteDocument, encodeFields, encodeWrite, isAfterCheckpoint, parseDocumentPath, timestampToMicros } from '../../src/sync/codec.js';
 import { fieldLimitViolation } from '../../src/schema/firestore-limits.js';
 import { lists, todos } from '../fixtures/todo.js';
 
@@ -109,6 +109,14 @@ describe('encodeFields / encodeWrite', () => {
     for (const value of [{ text: 'x'.repeat(1_200_000) }, nest(21), { __name__: 1 }]) {
       expect(encodeError(() => encodeFields(todos, { notes: set(value) })).kind).toBe('invalid-data');
     }
+  });
+
+  it('applyEncodedWrite merges a write into a document as a backend does', () => {
+    const before = { title: 'a', tags: ['x'], dueAt: new Date(1) };
+    const write = encodeWrite(todos, todoWrite({ title: set('b'), tags: { op: 'union', values: ['x', 'y'] }, dueAt: set(undefined) }));
+    expect(applyEncodedWrite(before, write)).toEqual({ title: 'b', tags: ['x', 'y'] });
+    expect(before).toEqual({ title: 'a', tags: ['x'], dueAt: new Date(1) });
+    expect(applyEncodedWrite(undefined, encodeWrite(todos, todoWrite({}, { op: 'delete' })))).toEqual({ deleted: true });
   });
 
   it('checks the path shape, id, collection and parent fields of a write', () => {
