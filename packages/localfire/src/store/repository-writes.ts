@@ -100,7 +100,10 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
     }
   }
   const entity = validate(model, { ...next, id });
-  const fields = unions ?? changesForUpdate(model, current.data, entity, named);
+  // On a blocked row (an earlier write failed), the fields the patch names go out even when
+  // unchanged, so the write can cover the failed one (supersede.ts). Elsewhere only changes do:
+  // an unchanged value must not overwrite a concurrent edit (e.g. a time that only moves forward).
+  const fields = unions ?? changesForUpdate(model, current.data, entity, current.meta.syncStatus === 'failed' ? named : undefined);
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
   checkFirestoreLimits(model, entity, path);

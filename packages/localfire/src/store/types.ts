@@ -91,10 +91,10 @@ export interface Repository<T extends { id: string }> extends Aggregates<T> {
   readAll(): Promise<Stored<T>[]>;
   /**
    * Throws `not-found`, `validation` (schema or Firestore limits, as `create`), or `precondition`
-   * when an immutable field would change. The write carries the changed fields and, when
-   * something changed, the other `lww`/`server` fields the patch names. On a row whose earlier
-   * write failed, the write supersedes it when it covers every field that write changed; else
-   * the row stays `failed` (blocked) until the failed write is retried or discarded.
+   * when an immutable field would change. The write carries the changed fields. On a row whose
+   * earlier write failed it also carries the other `lww`/`server` fields the patch names, and
+   * supersedes the failed write when it covers every field that write changed; else the row
+   * stays `failed` (blocked) until the failed write is retried or discarded.
    */
   update(id: string, patch: Patch<T>): Promise<Stored<T>>;
   /** Adds values to `set` fields; pushed as a set union (arrayUnion), so concurrent additions merge. */
