@@ -26,8 +26,8 @@ export function changesForCreate(model: TableModel, entity: Data): Record<string
 /**
  * The fields that differ between two versions; a grown `union` set becomes a union of the
  * additions. When something differs, the `lww` and `server` fields in `named` are written
- * too, changed or not: an update of a row whose earlier write failed passes its patch's
- * fields, so that it covers the failed write of them (supersede.ts).
+ * too, changed or not: an update of a row whose earlier write failed passes the fields its
+ * patch names that the failed write changed, so that it covers it (supersede.ts).
  */
 export function changesForUpdate(model: TableModel, before: Data, after: Data, named?: ReadonlySet<string>): Record<string, FieldChange> {
   const fields: Record<string, FieldChange> = {};

@@ -14,7 +14,7 @@ import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.
 import type { CachedRow } from './row-cache.js';
 import { selectRows } from './row-mapper.js';
 import { snapshotServerRow } from './server-rows.js';
-import { supersedeFailed } from './supersede.js';
+import { failedFieldNames, supersedeFailed } from './supersede.js';
 import type { FieldChange } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 import type { RowMeta, Stored } from './types.js';
@@ -61,6 +61,8 @@ function checkFirestoreLimits(model: TableModel, entity: Data, path: string): vo
 
 const SERVER_TIME_PLACEHOLDER = new Date(0);
 
+const intersect = (a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> => new Set([...a].filter((x) => b.has(x)));
+
 function withoutMeta(input: Readonly<Data>): Data {
   const { $meta: _meta, ...rest } = input;
   return rest;
@@ -100,10 +102,12 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
     }
   }
   const entity = validate(model, { ...next, id });
-  // On a blocked row (an earlier write failed), the fields the patch names go out even when
-  // unchanged, so the write can cover the failed one (supersede.ts). Elsewhere only changes do:
-  // an unchanged value must not overwrite a concurrent edit (e.g. a time that only moves forward).
-  const fields = unions ?? changesForUpdate(model, current.data, entity, current.meta.syncStatus === 'failed' ? named : undefined);
+  // On a blocked row (an earlier write failed), the fields the patch names that the failed
+  // write changed go out even when unchanged (the failed write would have pushed the same
+  // values), so this write can cover it (supersede.ts). Elsewhere only changes go out: an
+  // unchanged value must not overwrite a concurrent edit (e.g. a time that only moves forward).
+  const carried = named !== undefined && current.meta.syncStatus === 'failed' ? intersect(named, await failedFieldNames(ctx, model.name, id)) : undefined;
+  const fields = unions ?? changesForUpdate(model, current.data, entity, carried);
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
   checkFirestoreLimits(model, entity, path);

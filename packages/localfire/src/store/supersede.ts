@@ -55,3 +55,9 @@ export async function supersedeFailed(ctx: OpContext, collection: string, docId:
   if (dropped.length > 0) await write(ctx, 'DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [JSON.stringify(dropped)]);
   return { dropped, blocked };
 }
+
+/** The fields the failed entries of one document changed. */
+export async function failedFieldNames(ctx: OpContext, collection: string, docId: string): Promise<Set<string>> {
+  const rows = await ctx.driver.all<{ fields: string }>(`SELECT fields FROM _lf_outbox WHERE collection = ? AND doc_id = ? AND state = 'failed'`, [collection, docId]);
+  return new Set(rows.flatMap((r) => Object.keys(JSON.parse(r.fields) as Record<string, unknown>)));
+}
