@@ -24,11 +24,21 @@ interface EntryRow {
 
 type RawChange = { readonly op: 'set' } | { readonly op: 'union'; readonly values: readonly string[] };
 
-function covered(failed: EntryRow, later: readonly EntryRow[]): boolean {
+/** An outbox entry's shape as far as coverage goes: its op and its field changes. */
+export interface CoverageEntry {
+  readonly op: string;
+  readonly fields: Readonly<Record<string, RawChange>>;
+}
+
+/**
+ * Do the `later` entries of a document replace everything `failed` would have written? Then
+ * applying `failed` before them ends the same as applying them alone (a property test checks).
+ */
+export function covers(failed: CoverageEntry, later: readonly CoverageEntry[]): boolean {
   if (later.length === 0) return false;
   if (failed.op === 'delete') return later.some((e) => e.op === 'delete');
-  const laterFields = later.filter((e) => e.op !== 'delete').map((e) => JSON.parse(e.fields) as Record<string, RawChange>);
-  for (const [name, change] of Object.entries(JSON.parse(failed.fields) as Record<string, RawChange>)) {
+  const laterFields = later.filter((e) => e.op !== 'delete').map((e) => e.fields);
+  for (const [name, change] of Object.entries(failed.fields)) {
     if (laterFields.some((f) => f[name]?.op === 'set')) continue;
     if (change.op === 'union') {
       const added = new Set(laterFields.flatMap((f) => { const c = f[name]; return c?.op === 'union' ? c.values : []; }));
@@ -38,6 +48,8 @@ function covered(failed: EntryRow, later: readonly EntryRow[]): boolean {
   }
   return true;
 }
+
+const parsed = (e: EntryRow): CoverageEntry => ({ op: e.op, fields: JSON.parse(e.fields) as Record<string, RawChange> });
 
 /**
  * Drops the failed entries of one document that its later entries cover. Returns how many
@@ -49,7 +61,7 @@ export async function supersedeFailed(ctx: OpContext, collection: string, docId:
   let blocked = false;
   entries.forEach((entry, i) => {
     if (entry.state !== 'failed') return;
-    if (covered(entry, entries.slice(i + 1))) dropped.push(entry.seq);
+    if (covers(parsed(entry), entries.slice(i + 1).map(parsed))) dropped.push(entry.seq);
     else blocked = true;
   });
   if (dropped.length > 0) await write(ctx, 'DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [JSON.stringify(dropped)]);
