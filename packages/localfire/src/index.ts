@@ -13,14 +13,17 @@ export type {
   Aggregates, CreateInput, Direction, FieldFilter, LiveQuery, Patch, Query, Repository, RowMeta, Stored, SyncStatus, Transaction, Where,
 } from './store/types.js';
 export type {
-  CacheStats, FieldChange, OutboxEntry, OutboxState, OutboxStats, PendingChanges, QuarantineEntry, RawRow, ServerTime, StatusCounts, SyncStore, SyncTransaction,
+  CacheStats, DiscardResult, FailedWrite, FieldChange, OutboxEntry, OutboxState, OutboxStats, PendingChanges, QuarantineEntry, RawRow, ServerTime, StatusCounts, SyncStore, SyncTransaction, WriteRef,
 } from './store/sync-store.js';
+export { MAX_DOCUMENT_BYTES, MAX_FIELD_DEPTH, MAX_FIELD_NAME_BYTES, MAX_FIELD_VALUE_BYTES, documentSize, firestoreLimitViolation, utf8Length } from './schema/firestore-limits.js';
+export type { FirestoreLimit, FirestoreLimitViolation } from './schema/firestore-limits.js';
 export type {
   Checkpoint, ConnectionState, RemoteChange, RemoteStall, RemoteDoc, RemotePort, RemoteScope, RemoteWrite, ScopeFilter, Subscription, SubscriptionHandlers, SubscriptionSyncState, WriteAck,
 } from './sync/remote.js';
 export { MAX_BATCH_WRITES } from './sync/remote.js';
 export { createSyncEngine } from './sync/engine.js';
 export type { SyncEngine, SyncEngineOptions } from './sync/engine.js';
+export type { WriteControl } from './sync/write-control.js';
 export type { EngineStatus } from './sync/status.js';
 export type { ScopeContext, ScopesFn } from './sync/pull-loop.js';
 export type { LoggedError, SyncDirection, SyncEvent, SyncEventType, SyncLog, SyncLogEntry, SyncLogSink } from './sync/log.js';

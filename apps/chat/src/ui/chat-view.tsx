@@ -1,4 +1,4 @@
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { FormEvent, KeyboardEvent } from 'react';
 import type { Message } from '@localfire/chat-model';
 import type { ChatServices } from '../platform/session.js';
@@ -18,7 +18,7 @@ export interface ChatViewProps {
 export function ChatView({ services, conversationId, onBack }: ChatViewProps) {
   const { repositories, me, engine } = services;
   const vm = useViewModel(
-    () => createChatViewModel({ repositories, conversationId, me, retryFailed: () => engine.forceSync() }),
+    () => createChatViewModel({ repositories, conversationId, me, writes: engine }),
     [repositories, conversationId, me, engine],
   );
   const state = useViewState(vm);
@@ -83,7 +83,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const restoreFrom = useRef<number | null>(null);
-  const retry = useCallback(() => vm.retry(), [vm]);
+  const actions = useMemo<FailedActions>(() => ({ retry: (id) => vm.retry(id), discard: (id) => vm.discard(id) }), [vm]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -123,7 +123,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
             today={today}
             group={group}
             me={me}
-            onRetry={retry}
+            actions={actions}
           />
         ))}
       </div>
@@ -147,10 +147,16 @@ interface ChunkProps {
   readonly today: string;
   readonly group: boolean;
   readonly me: string;
-  readonly onRetry: () => Promise<void>;
+  readonly actions: FailedActions;
 }
 
-const MessageChunk = memo(function MessageChunk({ items, previous, group, me, onRetry }: ChunkProps) {
+/** What a failed message of mine offers. */
+interface FailedActions {
+  retry(messageId: string): Promise<void>;
+  discard(messageId: string): Promise<void>;
+}
+
+const MessageChunk = memo(function MessageChunk({ items, previous, group, me, actions }: ChunkProps) {
   const now = new Date();
   let lastDay = previous === undefined ? '' : formatDay(previous.timestamp, now);
   let before = previous;
@@ -165,14 +171,14 @@ const MessageChunk = memo(function MessageChunk({ items, previous, group, me, on
         return (
           <div key={m.id} className="message-row-wrap">
             {separator && <div className="day-separator"><span>{day}</span></div>}
-            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={onRetry} />
+            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} actions={actions} />
           </div>
         );
       })}
     </>
   );
 }, (a, b) =>
-  a.today === b.today && a.group === b.group && a.me === b.me && a.onRetry === b.onRetry
+  a.today === b.today && a.group === b.group && a.me === b.me && a.actions === b.actions
   && a.items.length === b.items.length && a.items.every((m, i) => sameShown(m, b.items[i]))
   && (a.previous === undefined ? b.previous === undefined : b.previous !== undefined
     && a.previous.senderId === b.previous.senderId && a.previous.timestamp.getTime() === b.previous.timestamp.getTime()));
@@ -188,11 +194,11 @@ interface BubbleProps {
   readonly mine: boolean;
   readonly showSender: boolean;
   readonly continued: boolean;
-  readonly onRetry: () => Promise<void>;
+  readonly actions: FailedActions;
 }
 
 /** Re-renders only when what it shows changes (live queries hand out new objects on each run). */
-const MessageBubble = memo(function MessageBubble({ message, mine, showSender, continued, onRetry }: BubbleProps) {
+const MessageBubble = memo(function MessageBubble({ message, mine, showSender, continued, actions }: BubbleProps) {
   return (
     <div
       className={`message-row ${mine ? 'mine' : 'theirs'}${continued ? ' continued' : ''}`}
@@ -210,12 +216,16 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
         </span>
       </div>
       {mine && message.status === 'failed' && (
-        <button type="button" className="retry-button" data-testid="retry" onClick={() => { void onRetry(); }}>Not sent · Retry</button>
+        <div className="failed-actions">
+          <span className="failed-label">Not sent</span>
+          <button type="button" className="retry-button" data-testid="retry" onClick={() => { actions.retry(message.id).catch(() => undefined); }}>Retry</button>
+          <button type="button" className="retry-button" data-testid="discard" onClick={() => { actions.discard(message.id).catch(() => undefined); }}>Discard</button>
+        </div>
       )}
     </div>
   );
 }, (a, b) =>
-  a.mine === b.mine && a.showSender === b.showSender && a.continued === b.continued && a.onRetry === b.onRetry
+  a.mine === b.mine && a.showSender === b.showSender && a.continued === b.continued && a.actions === b.actions
   && sameShown(a.message, b.message));
 
 function Composer({ vm }: { readonly vm: ChatViewModel }) {

@@ -91,6 +91,9 @@ function describe(entry: SyncLogEntry): string {
     case 'sync-failed': return `${entry.direction} ${entry.count}: ${entry.error.kind} ${entry.error.message}`;
     case 'retry-scheduled': return `${entry.path} retry #${entry.failures} in ${Math.round(entry.delayMs)} ms`;
     case 'write-failed': return `${entry.path}: ${entry.error.kind}`;
+    case 'write-superseded': return `${entry.path}: replaced by a later write`;
+    case 'write-retried':
+    case 'write-discarded': return `${entry.collection}/${entry.id} (${entry.count})`;
     case 'conflict-detected': return `${entry.collection}/${entry.id}.${entry.field} (${entry.policy}) → ${entry.resolution}`;
     case 'quarantined': return `${entry.path}: ${entry.reason}`;
     case 'cache-evicted': return `${entry.count} ${entry.collection}`;

@@ -1,4 +1,7 @@
+import { conversations, messages } from '@localfire/chat-model';
 import type { ChatRepositories, Conversation, Message, User } from '@localfire/chat-model';
+import { LocalfireError, isLocalfireError } from 'localfire';
+import type { WriteControl } from 'localfire';
 import { conversationTitle, personOf, usersById } from './people.js';
 import type { Person } from './people.js';
 import { createStateCell } from './state-cell.js';
@@ -24,8 +27,17 @@ export interface ChatViewModel extends Observable<ChatState> {
   send(text: string): Promise<void>;
   /** Loads the page of messages before the oldest shown; resolves with how many were added. */
   loadOlder(): Promise<number>;
-  /** Asks the sync engine to push failed writes again (the retry action of a failed message). */
-  retry(): Promise<void>;
+  /**
+   * The Retry of a failed message: pushes its failed write again, and the conversation's
+   * failed preview with it. Rejects `not-found` when the message has no failed write.
+   */
+  retry(messageId: string): Promise<void>;
+  /**
+   * The Discard of a failed message: the message is removed (the server never had it), and a
+   * failed preview of it on the conversation is dropped too (the server's preview comes back).
+   * Rejects `not-found` when the message has no failed write.
+   */
+  discard(messageId: string): Promise<void>;
   /** While visible, incoming messages are marked read by the current user. */
   setVisible(visible: boolean): void;
   dispose(): void;
@@ -37,8 +49,8 @@ export interface ChatViewModelOptions {
   readonly me: { readonly id: string; readonly name: string };
   /** Messages per page (live window and each older page). Default 50. */
   readonly pageSize?: number;
-  /** What the retry action does: typically the engine's `forceSync` (it retries failed writes). */
-  readonly retryFailed?: () => Promise<void>;
+  /** Retry and discard of failed writes: the sync engine. Without it, Retry and Discard reject `closed`. */
+  readonly writes?: Pick<WriteControl, 'retry' | 'discard'>;
 }
 
 /**
@@ -122,6 +134,19 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
   ];
 
   let loading: Promise<number> | undefined;
+  /** Runs an action; a failure shows as the chat's error and rejects. */
+  const reported = async (action: () => Promise<void>): Promise<void> => {
+    try {
+      await action();
+    } catch (e) {
+      fail(e);
+      throw e;
+    }
+  };
+  const writeControl = (): Pick<WriteControl, 'retry' | 'discard'> => {
+    if (options.writes === undefined) throw new LocalfireError('closed', 'this chat has no sync engine to retry or discard writes');
+    return options.writes;
+  };
 
   return {
     get: cell.get,
@@ -154,9 +179,22 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
       })();
       return loading;
     },
-    async retry() {
-      await options.retryFailed?.();
-    },
+    retry: (messageId) =>
+      reported(async () => {
+        const writes = writeControl();
+        await writes.retry({ collection: messages.name, id: messageId });
+        await ignoreNotFound(writes.retry({ collection: conversations.name, id: conversationId }));
+      }),
+    discard: (messageId) =>
+      reported(async () => {
+        const writes = writeControl();
+        const message = cell.get().messages.find((m) => m.id === messageId);
+        await writes.discard({ collection: messages.name, id: messageId });
+        const c = conversation;
+        if (message !== undefined && c && c.lastMessageTimestamp?.getTime() === message.timestamp.getTime() && c.lastMessageSenderId === message.senderId) {
+          await ignoreNotFound(writes.discard({ collection: conversations.name, id: conversationId }));
+        }
+      }),
     setVisible(next) {
       visible = next;
       markRead();
@@ -180,4 +218,13 @@ function before(a: Message, b: Message): boolean {
   const ta = a.timestamp.getTime();
   const tb = b.timestamp.getTime();
   return ta < tb || (ta === tb && a.id < b.id);
+}
+
+/** A control call on a document that has no failed write is nothing to do. */
+async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (e) {
+    if (!isLocalfireError(e, 'not-found')) throw e;
+  }
 }

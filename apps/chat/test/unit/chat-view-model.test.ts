@@ -87,20 +87,48 @@ describe('ChatViewModel', () => {
     expect(await vm.loadOlder()).toBe(0);
   });
 
-  it('marks a failed send failed and the retry action pushes it again', async () => {
+  async function failedSend() {
     world = createWorld();
     const alice = await world.device('alice');
     await seedUsers(alice, ['alice']);
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
     await alice.engine.whenIdle();
-    const vm = track(createChatViewModel({
-      repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' }, retryFailed: () => alice.engine.forceSync(),
-    }));
+    const vm = track(createChatViewModel({ repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' }, writes: alice.engine }));
     // The send is one batch (message + conversation preview), bisected after a non-retryable error: 3 writes.
     alice.remote.failNextWrites(3, 'permission-denied');
     await vm.send('rejected once');
-    await until(vm, (s) => s.messages[0]?.status === 'failed');
-    await vm.retry();
+    const failed = await until(vm, (s) => s.messages[0]?.status === 'failed');
+    return { alice, conversationId, vm, messageId: failed.messages[0]!.id };
+  }
+  const server = (path: string) => world.backend.documents().find((d) => d.path === path);
+
+  it('marks a failed send failed; Retry pushes the message and its preview again', async () => {
+    const { alice, conversationId, vm, messageId } = await failedSend();
+    expect(await alice.engine.failedWrites.get()).toHaveLength(2);
+    await vm.retry(messageId);
     await until(vm, (s) => s.messages[0]?.status === 'sent');
+    await alice.engine.whenIdle();
+    expect(server(`conversations/${conversationId}/messages/${messageId}`)?.data['text']).toBe('rejected once');
+    expect(server(`conversations/${conversationId}`)?.data['lastMessageText']).toBe('rejected once');
+    expect(await alice.engine.failedWrites.get()).toEqual([]);
+  });
+
+  it("Discard removes the failed message and brings the server's preview back", async () => {
+    const { alice, conversationId, vm, messageId } = await failedSend();
+    await vm.discard(messageId);
+    await until(vm, (s) => s.messages.length === 0);
+    expect(await alice.repositories.messages.readAll()).toEqual([]);
+    const conversation = await alice.repositories.conversations.read(conversationId);
+    expect(conversation?.lastMessageText).toBeUndefined();
+    expect(conversation?.syncStatus).toBe('synced');
+    expect(await alice.engine.failedWrites.get()).toEqual([]);
+    expect(await alice.store.sync.listOutbox()).toEqual([]);
+  });
+
+  it('Retry of a message without a failed write is refused and shown as the error', async () => {
+    const { vm, messageId } = await failedSend();
+    await vm.discard(messageId);
+    await expect(vm.retry(messageId)).rejects.toMatchObject({ kind: 'not-found' });
+    expect(vm.get().error).toMatch(/no failed write/);
   });
 });

@@ -11,7 +11,8 @@ export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'date' | '
  * - `lww`: last write wins by server timestamp; a pending local edit is never overwritten by an older snapshot.
  * - `server`: the server's value always wins on pull (presence, counters the backend owns). Local writes still push.
  * - `union`: set union of local and remote (receipts): concurrent additions are never lost.
- * - `immutable`: fixed once written; later remote values are ignored, local updates are refused.
+ * - `immutable`: clients may not change it once written (local updates are refused with `precondition`);
+ *   a change made on the server (server code, Admin SDK) is authoritative and reaches every device.
  */
 export type MergePolicy = 'lww' | 'server' | 'union' | 'immutable';
 

@@ -170,6 +170,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
       read: (fn) => readIn(fn, 'sync'),
       write: (fn) => inWriteTransaction(fn, 'sync'),
       clock,
+      live: (run, affectedBy) => createLiveQuery({ registry, scope: liveScope, run, affectedBy }),
       onOutboxChange: (listener) => {
         outboxListeners.add(listener);
         return () => {

@@ -2,9 +2,12 @@
  * The SyncStore: the sync engine's view of the local store. Every method runs under the
  * store's mutex; writes run in a local transaction and notify live queries once per commit.
  */
-import type { OpContext } from './context.js';
+import type { ChangeLog } from './change-log.js';
+import { rowKey, type OpContext } from './context.js';
+import { listFailedWrites } from './failed-writes.js';
 import { decodeOutboxRow, type OutboxRow } from './outbox.js';
-import type { OutboxEntry, OutboxStats, QuarantineEntry, StatusCounts, SyncStore } from './sync-store.js';
+import type { FailedWrite, OutboxEntry, OutboxStats, QuarantineEntry, StatusCounts, SyncStore } from './sync-store.js';
+import type { LiveQuery } from './types.js';
 import { createSyncTransaction } from './sync-transaction.js';
 import type { TableModel } from './table-model.js';
 
@@ -14,6 +17,8 @@ export interface SyncStoreOptions {
   readonly write: <R>(fn: (ctx: OpContext) => Promise<R>) => Promise<R>;
   readonly clock: () => number;
   readonly onOutboxChange: (listener: () => void) => () => void;
+  /** A live query at store level, re-run after commits `affectedBy` says may change it. */
+  readonly live: <R>(run: (ctx: OpContext) => Promise<R>, affectedBy: (log: ChangeLog) => boolean) => LiveQuery<R>;
 }
 
 const READY_SQL = `SELECT * FROM _lf_outbox AS o
@@ -62,8 +67,31 @@ export function createSyncStore(options: SyncStoreOptions): SyncStore {
       return { outbox: outboxStatsOf(r), quarantined: r?.quarantined ?? 0, cache: { rows, bytes: r?.bytes ?? 0 } };
     });
 
+  // Every change that can alter the failed list records the rows involved: a failure, a
+  // retry, a discard, a superseding write, an acknowledgement. So the list re-runs only after
+  // a commit touching a row that is failed now or was listed once (never shrunk: failures are few).
+  const everFailed = new Set<string>();
+  const mayChangeFailed = (log: ChangeLog): boolean => {
+    for (const [collection, changes] of log) {
+      if (changes === 'all') return true;
+      for (const change of changes) {
+        if (everFailed.has(rowKey(collection, change.id))) return true;
+        const after = change.after;
+        if (after === undefined || (after !== null && (after['$meta'] as { syncStatus?: string } | undefined)?.syncStatus === 'failed')) return true;
+      }
+    }
+    return false;
+  };
+  const readFailed = async (ctx: OpContext): Promise<FailedWrite[]> => {
+    const list = await listFailedWrites(ctx, models);
+    for (const f of list) everFailed.add(rowKey(f.collection, f.id));
+    return list;
+  };
+
   return {
     transaction: (fn) => write((ctx) => fn(createSyncTransaction(ctx, models))),
+    listFailedWrites: () => read(readFailed),
+    observeFailedWrites: () => options.live(readFailed, mayChangeFailed),
     readyWrites: (now, limit) => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>(READY_SQL, [now, now, limit]))),
     listOutbox: () => read(async (ctx) => decode(await ctx.driver.all<OutboxRow>('SELECT * FROM _lf_outbox ORDER BY seq'))),
     outboxStats: () => read(async (ctx) => outboxStatsOf((await ctx.driver.all<OutboxStatsRow>(OUTBOX_STATS_SQL))[0])),

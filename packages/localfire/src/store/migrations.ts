@@ -48,6 +48,20 @@ const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // The server's version of rows with unacknowledged writes (see server-rows.ts).
+      `CREATE TABLE _lf_server_rows (
+        collection TEXT NOT NULL,
+        doc_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        server_time INTEGER,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (collection, doc_id)
+      )`,
+    ],
+  },
 ];
 
 /** The framework schema version this build writes. */

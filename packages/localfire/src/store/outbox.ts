@@ -23,13 +23,22 @@ export function changesForCreate(model: TableModel, entity: Data): Record<string
   return fields;
 }
 
-/** The fields that differ between two versions; a grown `union` set becomes a union of the additions. */
-export function changesForUpdate(model: TableModel, before: Data, after: Data): Record<string, FieldChange> {
+/**
+ * The fields that differ between two versions; a grown `union` set becomes a union of the
+ * additions. When something differs, the `lww` and `server` fields in `named` are written
+ * too, changed or not: an update of a row whose earlier write failed passes the fields its
+ * patch names that the failed write changed, so that it covers it (supersede.ts).
+ */
+export function changesForUpdate(model: TableModel, before: Data, after: Data, named?: ReadonlySet<string>): Record<string, FieldChange> {
   const fields: Record<string, FieldChange> = {};
+  const unchangedNamed: string[] = [];
   for (const c of model.columns) {
     const old = before[c.field];
     const value = after[c.field];
-    if (deepEqual(old, value)) continue;
+    if (deepEqual(old, value)) {
+      if (named?.has(c.field) === true && (c.merge === 'lww' || c.merge === 'server')) unchangedNamed.push(c.field);
+      continue;
+    }
     if (c.merge === 'union' && Array.isArray(value)) {
       const next = new Set(value as string[]);
       const previous = (old as string[] | undefined) ?? [];
@@ -41,6 +50,7 @@ export function changesForUpdate(model: TableModel, before: Data, after: Data): 
     }
     fields[c.field] = { op: 'set', value };
   }
+  if (Object.keys(fields).length > 0) for (const name of unchangedNamed) fields[name] = { op: 'set', value: after[name] };
   return fields;
 }
 

@@ -6,12 +6,15 @@
  */
 import { LocalfireError } from '../errors.js';
 import { documentPath } from '../schema/collection.js';
+import { firestoreLimitViolation } from '../schema/firestore-limits.js';
 import { validateSync } from '../schema/standard-schema.js';
 import { alreadyExists, isPrimaryKeyViolation, recorder, write, type OpContext } from './context.js';
 import { deepEqual } from './deep-equal.js';
 import { changesForCreate, changesForUpdate, insertOutboxEntry } from './outbox.js';
 import type { CachedRow } from './row-cache.js';
 import { selectRows } from './row-mapper.js';
+import { snapshotServerRow } from './server-rows.js';
+import { failedFieldNames, supersedeFailed } from './supersede.js';
 import type { FieldChange } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 import type { RowMeta, Stored } from './types.js';
@@ -44,6 +47,22 @@ function validate(model: TableModel, value: Data): Data {
   return entity;
 }
 
+/**
+ * Refuses (`validation`, nothing written) an entity whose document Firestore would refuse:
+ * checked on the document as it will be on the server after the merge, i.e. every field of
+ * the local row plus `updatedAt` (a timestamp) and `deleted` (see schema/firestore-limits.ts).
+ */
+function checkFirestoreLimits(model: TableModel, entity: Data, path: string): void {
+  const { id, ...fields } = entity;
+  const violation = firestoreLimitViolation(path, { ...fields, updatedAt: SERVER_TIME_PLACEHOLDER, deleted: false });
+  if (violation === null) return;
+  throw new LocalfireError('validation', `${model.name} "${String(id)}": ${violation.message}`, { details: { collection: model.name, id, ...violation } });
+}
+
+const SERVER_TIME_PLACEHOLDER = new Date(0);
+
+const intersect = (a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> => new Set([...a].filter((x) => b.has(x)));
+
 function withoutMeta(input: Readonly<Data>): Data {
   const { $meta: _meta, ...rest } = input;
   return rest;
@@ -54,6 +73,7 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
   const id = typeof input.id === 'string' ? input.id : ctx.newId();
   const entity = validate(model, { ...withoutMeta(input), id });
   const path = documentPath(model.def, entity);
+  checkFirestoreLimits(model, entity, path);
   const now = ctx.clock();
   // No SELECT for the id first (a round trip to a worker-backed driver): the primary key
   // refuses a taken id (a live row or a tombstone). A deferred INSERT's refusal surfaces with
@@ -72,7 +92,7 @@ export async function createRow(ctx: OpContext, model: TableModel, input: Readon
 }
 
 /** Replaces the entity's fields with `next` (validated), writing only if something changed. */
-async function replaceRow(ctx: OpContext, model: TableModel, current: Current, next: Data, unions?: Record<string, FieldChange>): Promise<Stored<any>> {
+async function replaceRow(ctx: OpContext, model: TableModel, current: Current, next: Data, unions?: Record<string, FieldChange>, named?: ReadonlySet<string>): Promise<Stored<any>> {
   const changes = recorder(ctx);
   const id = current.data.id as string;
   for (const c of model.columns) {
@@ -82,16 +102,36 @@ async function replaceRow(ctx: OpContext, model: TableModel, current: Current, n
     }
   }
   const entity = validate(model, { ...next, id });
-  const fields = unions ?? changesForUpdate(model, current.data, entity);
+  // On a blocked row (an earlier write failed), the fields the patch names that the failed
+  // write changed go out even when unchanged (the failed write would have pushed the same
+  // values), so this write can cover it (supersede.ts). Elsewhere only changes go out: an
+  // unchanged value must not overwrite a concurrent edit (e.g. a time that only moves forward).
+  const carried = named !== undefined && current.meta.syncStatus === 'failed' ? intersect(named, await failedFieldNames(ctx, model.name, id)) : undefined;
+  const fields = unions ?? changesForUpdate(model, current.data, entity, carried);
   if (Object.keys(fields).length === 0) return { ...current.data, $meta: current.meta } as Stored<any>;
   const path = documentPath(model.def, entity);
+  checkFirestoreLimits(model, entity, path);
   const now = ctx.clock();
+  await snapshotServerRow(ctx, model, id, current);
   await write(ctx, model.sql.updateFields, [...model.encodeFields(entity), now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path, op: 'set', fields, createdAt: now });
-  const $meta: RowMeta = { ...current.meta, syncStatus: 'pending', updatedAt: new Date(now) };
+  const syncStatus = await statusAfterWrite(ctx, model, id, current);
+  const $meta: RowMeta = { ...current.meta, syncStatus, updatedAt: new Date(now) };
   const stored: Stored<Data> = { ...entity, $meta };
   changes.row(model.name, id, [current.data, entity], { ...entity, $meta: { ...$meta } });
   return stored;
+}
+
+/**
+ * The row's status after a local write: `pending`, unless it had a failed write that the new
+ * one does not supersede (supersede.ts): then it stays `failed` (blocked).
+ */
+async function statusAfterWrite(ctx: OpContext, model: TableModel, id: string, current: Current): Promise<'pending' | 'failed'> {
+  if (current.meta.syncStatus !== 'failed') return 'pending';
+  const { blocked } = await supersedeFailed(ctx, model.name, id);
+  if (!blocked) return 'pending';
+  await write(ctx, `UPDATE ${model.table} SET _sync_status = 'failed' WHERE id = ?`, [id]);
+  return 'failed';
 }
 
 export async function updateRow(ctx: OpContext, model: TableModel, id: string, patch: Readonly<Data>): Promise<Stored<any>> {
@@ -102,7 +142,7 @@ export async function updateRow(ctx: OpContext, model: TableModel, id: string, p
     if (value === undefined) delete next[key];
     else next[key] = value;
   }
-  return replaceRow(ctx, model, current, next);
+  return replaceRow(ctx, model, current, next, undefined, new Set(Object.keys(patch)));
 }
 
 /** Creates, or fully replaces a live row. A tombstoned id is a `conflict`. */
@@ -136,7 +176,9 @@ export async function deleteRow(ctx: OpContext, model: TableModel, id: string): 
   const changes = recorder(ctx);
   const current = await readLive(ctx, model, id);
   const now = ctx.clock();
+  await snapshotServerRow(ctx, model, id, current);
   await write(ctx, model.sql.tombstone, [now, id]);
   await insertOutboxEntry(ctx, model, { mutationId: ctx.newId(), collection: model.name, docId: id, path: documentPath(model.def, current.data), op: 'delete', fields: {}, createdAt: now });
-  changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus: 'pending', updatedAt: new Date(now) } });
+  const syncStatus = await statusAfterWrite(ctx, model, id, current);
+  changes.row(model.name, id, [current.data], { ...current.data, $meta: { ...current.meta, deleted: true, syncStatus, updatedAt: new Date(now) } });
 }

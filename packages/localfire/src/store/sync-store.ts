@@ -4,7 +4,7 @@
  * live queries once per committed transaction, like repository writes.
  */
 import type { ErrorKind } from '../errors.js';
-import type { SyncStatus } from './types.js';
+import type { LiveQuery, SyncStatus } from './types.js';
 
 /** Server time: microseconds since the epoch (Firestore's precision). */
 export type ServerTime = number;
@@ -92,6 +92,44 @@ export interface PendingChanges {
   readonly replaced: ReadonlySet<string>;
 }
 
+/**
+ * A document whose write the server refused for good (non-retryable, or out of retries):
+ * blocked, with its later writes held back, until the app retries or discards it.
+ * Addressed by (collection, id): `retry` and `discard` take this object or any `{ collection, id }`.
+ */
+export interface FailedWrite {
+  readonly collection: string;
+  /** The document (row) id. */
+  readonly id: string;
+  readonly path: string;
+  /** The last failure of the document's first failed write. */
+  readonly error: { readonly kind: ErrorKind; readonly message: string };
+  /** The failed writes (outbox mutation ids), oldest first. */
+  readonly mutationIds: readonly string[];
+  /** Later writes of the document held back behind the failed ones. */
+  readonly waiting: number;
+  /** The failed write created the document (the server has never held it): discarding removes the row. */
+  readonly isCreate: boolean;
+  /** Local ms of the last attempt. */
+  readonly failedAt: number | null;
+  /** The row's fields as they stand locally (with `id`), or null when it is a tombstone. */
+  readonly row: Readonly<Record<string, unknown>> | null;
+}
+
+/** Which document a per-write control addresses. */
+export interface WriteRef {
+  readonly collection: string;
+  readonly id: string;
+}
+
+/** What `discard` did. */
+export interface DiscardResult {
+  /** The failed writes dropped. */
+  readonly discarded: number;
+  /** `restored`: the row is the server's version again (plus later writes still pending); `removed`: the server never had it. */
+  readonly row: 'restored' | 'removed';
+}
+
 export interface SyncTransaction {
   readRow(collection: string, id: string): Promise<RawRow | undefined>;
   /** Fields with a change in a not-yet-acknowledged outbox entry for this document. */
@@ -117,11 +155,27 @@ export interface SyncTransaction {
   ack(acks: readonly { readonly seq: number; readonly serverTime: ServerTime }[]): Promise<void>;
   /**
    * An attempt failed. `nextAttemptAt` null means give up: the entry and its row become
-   * `failed` (kept, visible, retried only by `retryFailed`). Otherwise it stays pending.
+   * `failed` (kept, visible, retried only by `retryFailed`), unless later writes of the
+   * document cover it (supersede.ts): then it is dropped and those go out. Otherwise it stays
+   * pending. Returns the seqs dropped as superseded.
    */
-  recordFailure(seqs: readonly number[], failure: { readonly kind: ErrorKind; readonly message: string; readonly nextAttemptAt: number | null }): Promise<void>;
+  recordFailure(seqs: readonly number[], failure: { readonly kind: ErrorKind; readonly message: string; readonly nextAttemptAt: number | null }): Promise<readonly number[]>;
   /** Moves failed entries (all, or these) back to pending, ready now, attempts reset. */
   retryFailed(seqs?: readonly number[]): Promise<number>;
+  /** Moves the failed entries of one document back to pending. Throws `not-found` when it has none. */
+  retryDocument(ref: WriteRef): Promise<number>;
+  /**
+   * Drops the failed entries of one document and restores the server's version of its row
+   * (server-rows.ts), with the later pending writes of it applied on top; when the server has
+   * never held the document (a failed create), removes the row and every write of it.
+   * Throws `not-found` when the document has no failed entry.
+   */
+  discardFailed(ref: WriteRef): Promise<DiscardResult>;
+  /**
+   * A pulled version of a row that has unacknowledged writes: kept as the server's version
+   * (for `discardFailed`) when newer than the one kept. No-op cost beyond one deferred write.
+   */
+  recordServerVersion(collection: string, doc: { readonly id: string; readonly data: Readonly<Record<string, unknown>>; readonly version: ServerTime; readonly deleted: boolean }): Promise<void>;
   quarantine(entry: Omit<QuarantineEntry, 'at'>): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
@@ -135,6 +189,10 @@ export interface SyncStore {
    * order), but never holds back other documents.
    */
   readyWrites(now: number, limit: number): Promise<OutboxEntry[]>;
+  /** Documents with failed writes, oldest failure first. */
+  listFailedWrites(): Promise<FailedWrite[]>;
+  /** {@link listFailedWrites} as a live query: emits when a document fails, is retried, discarded, superseded or its row changes. */
+  observeFailedWrites(): LiveQuery<FailedWrite[]>;
   /** Every outbox entry (inspector), in seq order. */
   listOutbox(): Promise<OutboxEntry[]>;
   outboxStats(): Promise<OutboxStats>;

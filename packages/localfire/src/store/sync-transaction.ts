@@ -4,7 +4,11 @@
  */
 import { LocalfireError } from '../errors.js';
 import { modelFor, recorder, write, type OpContext } from './context.js';
+import { discardFailed, failedSeqs } from './failed-writes.js';
+import { decodeOutboxRow, type OutboxRow } from './outbox.js';
 import { selectRows } from './row-mapper.js';
+import { applyAcked, deleteServerRow, recordServerVersion } from './server-rows.js';
+import { supersedeFailed } from './supersede.js';
 import type { PendingChanges, RawRow, SyncTransaction } from './sync-store.js';
 import type { TableModel } from './table-model.js';
 
@@ -63,7 +67,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
     return [...seen.values()];
   };
 
-  return {
+  const tx: SyncTransaction = {
     readRow: (collection, id) => readRaw(modelFor(models, collection), id),
 
     pendingFields: async (collection, id) => (await pendingChanges(collection, id)).fields,
@@ -85,13 +89,14 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       const before = await readRaw(model, id);
       if (before === undefined) return;
       await write(ctx, model.sql.purge, [id]);
+      await deleteServerRow(ctx, collection, id);
       changes.row(collection, id, [before.data], null);
     },
 
     async ack(acks) {
       ctx.assertOpen();
       if (acks.length === 0) return;
-      const entries = await entriesFor(acks.map((a) => a.seq));
+      const entries = await driver.all<OutboxRow>('SELECT * FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq', [jsonList(acks.map((a) => a.seq))]);
       const timeBySeq = new Map(acks.map((a) => [a.seq, a.serverTime]));
       await write(ctx, 'DELETE FROM _lf_outbox WHERE seq IN (SELECT value FROM json_each(?))', [jsonList(acks.map((a) => a.seq))]);
       const docs = docsOf(entries);
@@ -105,6 +110,8 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
             ? `UPDATE ${model.table} SET _sync_status = 'synced', _retry_count = 0, _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`
             : `UPDATE ${model.table} SET _server_time = max(coalesce(_server_time, 0), ?) WHERE id = ?`;
         await write(ctx, sql, [serverTime, docId]);
+        const acked = left === 0 ? [] : entries.filter((e) => e.collection === collection && e.doc_id === docId).map((e) => decodeOutboxRow(e, models));
+        await applyAcked(ctx, model, docId, acked, serverTime, left > 0);
       }
       changes.outbox();
       await touch(docs);
@@ -112,11 +119,12 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
 
     async recordFailure(seqs, failure) {
       ctx.assertOpen();
-      if (seqs.length === 0) return;
+      if (seqs.length === 0) return [];
       const now = ctx.clock();
       const error = JSON.stringify({ kind: failure.kind, message: failure.message });
       const list = jsonList(seqs);
       const entries = await entriesFor(seqs);
+      if (entries.length === 0) return [];
       if (failure.nextAttemptAt === null) {
         await write(ctx, `UPDATE _lf_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, state = 'failed' WHERE seq IN (SELECT value FROM json_each(?))`, [now, error, list]);
       } else {
@@ -127,15 +135,20 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
           list,
         ]);
       }
-      const status = failure.nextAttemptAt === null ? `, _sync_status = 'failed'` : '';
+      const gaveUp = failure.nextAttemptAt === null;
       const docs = docsOf(entries);
+      const superseded: number[] = [];
       for (const { collection, docId } of docs) {
         const model = models.get(collection);
         if (model === undefined) continue;
+        const { dropped, blocked } = gaveUp ? await supersedeFailed(ctx, collection, docId) : { dropped: [], blocked: false };
+        superseded.push(...dropped);
+        const status = gaveUp ? `, _sync_status = '${blocked ? 'failed' : 'pending'}'` : '';
         await write(ctx, `UPDATE ${model.table} SET _retry_count = _retry_count + 1, _last_attempt = ?${status} WHERE id = ?`, [now, docId]);
       }
       changes.outbox();
       await touch(docs);
+      return superseded;
     },
 
     async retryFailed(seqs) {
@@ -155,6 +168,23 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       changes.outbox();
       await touch(docs);
       return entries.length;
+    },
+
+    async retryDocument(ref) {
+      ctx.assertOpen();
+      return tx.retryFailed(await failedSeqs(ctx, models, ref));
+    },
+
+    async discardFailed(ref) {
+      ctx.assertOpen();
+      const result = await discardFailed(ctx, models, tx, ref);
+      changes.outbox();
+      return result;
+    },
+
+    async recordServerVersion(collection, doc) {
+      ctx.assertOpen();
+      await recordServerVersion(ctx, modelFor(models, collection), doc.id, doc);
     },
 
     async quarantine(entry) {
@@ -178,6 +208,7 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       await write(ctx, 'INSERT INTO _lf_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
     },
   };
+  return tx;
 }
 
 /** JSON text of any value: Dates as ISO strings, bigints as strings, cycles and functions dropped. */

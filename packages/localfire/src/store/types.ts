@@ -80,13 +80,22 @@ export interface LiveQuery<R> extends AsyncIterable<R> {
  */
 export interface Repository<T extends { id: string }> extends Aggregates<T> {
   readonly collection: CollectionDef<T>;
-  /** Throws `validation` (nothing written) or `conflict` if the id exists. */
+  /**
+   * Throws `validation` (nothing written) when the schema refuses the entity or Firestore would
+   * refuse its document (size, nesting, field names: `details.limit`), `conflict` if the id exists.
+   */
   create(input: CreateInput<T>): Promise<Stored<T>>;
   /** Creates or fully replaces. */
   upsert(entity: T): Promise<Stored<T>>;
   read(id: string): Promise<Stored<T> | undefined>;
   readAll(): Promise<Stored<T>[]>;
-  /** Throws `not-found`, `validation`, or `precondition` when an immutable field would change. */
+  /**
+   * Throws `not-found`, `validation` (schema or Firestore limits, as `create`), or `precondition`
+   * when an immutable field would change. The write carries the changed fields. On a row whose
+   * earlier write failed it also carries the other `lww`/`server` fields the patch names, and
+   * supersedes the failed write when it covers every field that write changed; else the row
+   * stays `failed` (blocked) until the failed write is retried or discarded.
+   */
   update(id: string, patch: Patch<T>): Promise<Stored<T>>;
   /** Adds values to `set` fields; pushed as a set union (arrayUnion), so concurrent additions merge. */
   addToSet(id: string, additions: { readonly [K in FieldName<T>]?: readonly string[] }): Promise<Stored<T>>;

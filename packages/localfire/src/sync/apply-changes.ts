@@ -49,6 +49,8 @@ export async function applyChanges(
         // A synced row has no outbox entry (the store marks it synced only when none is left).
         const pending = local === undefined || local.syncStatus === 'synced' ? NO_CHANGES : await tx.pendingChanges(def.name, doc.id);
         const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });
+        // The row keeps its local edits; the server's version is kept beside it (for a discard).
+        if (local !== undefined && local.syncStatus !== 'synced') await tx.recordServerVersion(def.name, doc);
         onResolved?.(doc);
         conflicts.push(...resolution.conflicts);
         if (resolution.changed) {

@@ -8,6 +8,7 @@
 import { LocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { FieldSpec } from '../schema/fields.js';
+import { fieldLimitViolation } from '../schema/firestore-limits.js';
 import { validateSync } from '../schema/standard-schema.js';
 import type { FieldChange, ServerTime } from '../store/sync-store.js';
 import type { Checkpoint, RemoteChange, RemoteWrite } from './remote.js';
@@ -68,7 +69,9 @@ export function parseDocumentPath(def: CollectionDef, path: string): { readonly 
  * Validates and encodes one write: the path must be a document path of `def` ending with
  * `write.id`, parent fields (if written) must equal their path values, and every field
  * value must fit its kind (dates as Date or ms; `undefined`/null removes an optional field;
- * unions only on `set` fields). Throws `invalid-data` otherwise; nothing is half-encoded.
+ * unions only on `set` fields) and within Firestore's per-field limits (value size, nesting,
+ * map keys: schema/firestore-limits.ts). Throws `invalid-data` otherwise; nothing is
+ * half-encoded. The whole document's size is the backend's to check (it alone knows the merge).
  */
 export function encodeWrite(def: CollectionDef, write: RemoteWrite): EncodedWrite {
   const where = { path: write.path, mutationId: write.mutationId };
@@ -82,6 +85,29 @@ export function encodeWrite(def: CollectionDef, write: RemoteWrite): EncodedWrit
     if (change && (change.op !== 'set' || change.value !== value)) throw invalidData(`${def.name}.${name} must equal its path value "${value}"`, where);
   }
   return { path: write.path, op: write.op, fields };
+}
+
+/**
+ * The document a backend holds after applying `write` to `data` (its current fields, or
+ * undefined when it does not exist): set/merge of the fields, deletes, arrayUnion, and
+ * `deleted: true` for a tombstone. `updatedAt` is the backend's to add. Pure; a fake backend
+ * can check the result with `firestoreLimitViolation` (schema/firestore-limits.ts) before
+ * committing, as Firestore refuses a merged document over its limits.
+ */
+export function applyEncodedWrite(data: Readonly<Record<string, unknown>> | undefined, write: EncodedWrite): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...data };
+  for (const [name, change] of Object.entries(write.fields)) {
+    if (change.op === 'delete') {
+      delete next[name];
+    } else if (change.op === 'set') {
+      next[name] = structuredClone(change.value);
+    } else {
+      const current = Array.isArray(next[name]) ? (next[name] as unknown[]) : [];
+      next[name] = [...current, ...change.values.filter((v) => !current.includes(v))];
+    }
+  }
+  if (write.op === 'delete') next['deleted'] = true;
+  return next;
 }
 
 /** Encodes changed fields to neutral form (see {@link encodeWrite}). Throws `invalid-data`. */
@@ -101,7 +127,10 @@ export function encodeFields(def: CollectionDef, fields: Readonly<Record<string,
         out[name] = spec.optional ? { op: 'delete' } : fail('a required field cannot be removed');
       } else {
         const value = toNeutral(spec, change.value, 'write');
-        out[name] = value === undefined ? fail(`not a valid ${spec.kind}`) : { op: 'set', value };
+        if (value === undefined) fail(`not a valid ${spec.kind}`);
+        const violation = fieldLimitViolation(name, value);
+        if (violation !== null) fail(violation.message);
+        out[name] = { op: 'set', value: value as NeutralValue };
       }
     } else {
       fail('unknown field op');

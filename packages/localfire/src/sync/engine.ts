@@ -19,6 +19,8 @@ import type { RemotePort } from './remote.js';
 import { createStatusRefresher } from './status-refresher.js';
 import { createStatusCell } from './status.js';
 import type { EngineStatus } from './status.js';
+import { createWriteControl } from './write-control.js';
+import type { WriteControl } from './write-control.js';
 
 export interface SyncEngineOptions {
   readonly store: LocalStore;
@@ -49,7 +51,7 @@ export interface SyncEngineOptions {
  * whatever is waiting (failed writes included); `stop()` releases every listener, timer and
  * subscription. Restartable: `start()` after `stop()` runs again.
  */
-export interface SyncEngine {
+export interface SyncEngine extends WriteControl {
   start(): Promise<void>;
   /** Stops everything and waits for the in-flight work to settle. Idempotent. */
   stop(): Promise<void>;
@@ -83,6 +85,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const isOnline = (): boolean => network.state === 'online';
   let activity = 0;
   let running: Running | null = null;
+  const writes = createWriteControl({ store: store.sync, log, push: () => running?.push.kick() });
 
   const setActive = (active: boolean): void => {
     activity += active ? 1 : -1;
@@ -162,6 +165,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     status,
     log,
     whenIdle,
+    retry: (ref) => writes.retry(ref),
+    discard: (ref) => writes.discard(ref),
+    failedWrites: writes.failedWrites,
     async start() {
       if (running) return;
       running = wire();

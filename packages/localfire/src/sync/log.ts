@@ -23,6 +23,10 @@ export type SyncEvent =
   | { readonly type: 'sync-failed'; readonly direction: SyncDirection; readonly count: number; readonly error: LoggedError; readonly paths: readonly string[]; readonly scope?: string }
   | { readonly type: 'retry-scheduled'; readonly mutationId: string; readonly path: string; readonly failures: number; readonly delayMs: number; readonly nextAttemptAt: number }
   | { readonly type: 'write-failed'; readonly mutationId: string; readonly path: string; readonly error: LoggedError }
+  /** A failed write was dropped because later writes of its document replace every field it changed. */
+  | { readonly type: 'write-superseded'; readonly mutationId: string; readonly path: string }
+  /** The app retried or discarded the failed writes of a document (engine.retry / engine.discard). */
+  | { readonly type: 'write-retried' | 'write-discarded'; readonly collection: string; readonly id: string; readonly count: number }
   | { readonly type: 'conflict-detected'; readonly collection: string; readonly id: string; readonly field: string; readonly policy: MergePolicy; readonly resolution: ConflictResolution }
   | { readonly type: 'quarantined'; readonly collection: string; readonly path: string; readonly reason: string }
   | { readonly type: 'cache-evicted'; readonly collection: string; readonly count: number }

@@ -18,7 +18,9 @@
  * - `offline` error: nothing recorded (no retry burnt), the pass ends; reconnect resumes;
  * - non-retryable error: a single entry fails at once; a larger batch is bisected until the
  *   poison entry is alone, the others are pushed. Later entries of a document that failed
- *   in this pass wait (per-document order), other documents never do.
+ *   in this pass wait (per-document order), other documents never do. An entry that gives up
+ *   while later entries of its document cover all its fields is superseded (dropped; they go
+ *   out in the next pass); otherwise the document is blocked until `retry` or `discard`.
  * Writes carry a deadline: the SDK's write promise stays pending while offline. The ack
  * transaction also settles snapshots pulled while the batch was in flight (in-flight.ts).
  */
@@ -186,6 +188,7 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       const local = await tx.readRow(def.name, doc.id);
       const pending = await tx.pendingChanges(def.name, doc.id);
       const resolution = resolveRemote({ def, local, pendingFields: pending.fields, replacedFields: pending.replaced, remote: doc });
+      if (local !== undefined && local.syncStatus !== 'synced') await tx.recordServerVersion(def.name, doc);
       if (resolution.changed) await tx.writeRow(def.name, resolution.row);
     }
   }
@@ -211,10 +214,13 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
       const delay = error.retryable ? backoff.delay(failures) : null;
       return { entry: e, failures, delay, nextAttemptAt: delay === null ? null : now + delay };
     });
-    await store.transaction(async (tx) => {
-      for (const p of plans) await tx.recordFailure([p.entry.seq], { kind: error.kind, message: error.message, nextAttemptAt: p.nextAttemptAt });
+    const superseded = await store.transaction(async (tx) => {
+      const dropped = new Set<number>();
+      for (const p of plans) for (const seq of await tx.recordFailure([p.entry.seq], { kind: error.kind, message: error.message, nextAttemptAt: p.nextAttemptAt })) dropped.add(seq);
+      return dropped;
     });
     for (const p of plans) {
+      if (superseded.has(p.entry.seq)) log.emit({ type: 'write-superseded', mutationId: p.entry.mutationId, path: p.entry.path });
       if (p.delay === null) log.emit({ type: 'write-failed', mutationId: p.entry.mutationId, path: p.entry.path, error: logError(error) });
       else log.emit({ type: 'retry-scheduled', mutationId: p.entry.mutationId, path: p.entry.path, failures: p.failures, delayMs: p.delay, nextAttemptAt: now + p.delay });
     }

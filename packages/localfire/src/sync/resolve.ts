@@ -7,7 +7,7 @@
  *   server     newest server version                 newest server version
  *   union      sorted local ∪ remote (local value    newest server version
  *              when a pending `set` replaced it)
- *   immutable  first value seen stays                first value seen stays
+ *   immutable  local value (its first value, pending)  newest server version
  *
  * "Newest server version" compares the remote document's version (its commit time) with the
  * newest the row has seen (`local.serverTime`); on a tie the remote wins (it IS the server's
@@ -19,8 +19,9 @@
  * edit keeps a remotely deleted row alive until that edit is acknowledged, and a pending
  * local delete keeps the row deleted.
  *
- * `immutable` assumes the server never changes the field (security rules): if it does, the
- * local value stays and a conflict is reported.
+ * `immutable` means clients may not change the field (repositories refuse it, rules should
+ * too); the server may (an Admin SDK moderation, a migration), and its change reaches every
+ * device like any server version. A client's own first value is pending only until acknowledged.
  */
 import type { CollectionDef } from '../schema/collection.js';
 import type { MergePolicy } from '../schema/fields.js';
@@ -89,11 +90,6 @@ export function resolveRemote(input: ResolveInput): Resolution {
     let value: unknown;
     if (local === undefined) {
       value = remoteValue;
-    } else if (policy === 'immutable') {
-      value = localValue ?? remoteValue;
-      if (localValue !== undefined && remoteValue !== undefined && !sameValue(localValue, remoteValue)) {
-        conflicts.push({ collection: def.name, id: remote.id, field, policy, resolution: 'kept-local' });
-      }
     } else if (!pendingFields.has(field)) {
       value = newest;
     } else {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LocalfireError, defineCollection, field } from '../../src/index.js';
 import type { FieldChange, RemoteChange, RemoteWrite } from '../../src/index.js';
-import { compareCheckpoints, decodeRemoteDocument, encodeFields, encodeWrite, isAfterCheckpoint, parseDocumentPath, timestampToMicros } from '../../src/sync/codec.js';
+import { applyEncodedWrite, compareCheckpoints, decodeRemoteDocument, encodeFields, encodeWrite, isAfterCheckpoint, parseDocumentPath, timestampToMicros } from '../../src/sync/codec.js';
+import { fieldLimitViolation } from '../../src/schema/firestore-limits.js';
 import { lists, todos } from '../fixtures/todo.js';
 
 const set = (value: unknown): FieldChange => ({ op: 'set', value });
@@ -100,6 +101,22 @@ describe('encodeFields / encodeWrite', () => {
     for (const fields of [{ nope: set(1) }, { id: set('x') }, { updatedAt: set(1) }, { deleted: set(true) }, { title: { op: 'union', values: ['x'] } as FieldChange }, { tags: { op: 'union', values: [1] } as unknown as FieldChange }, { toString: set('x') }]) {
       expect(encodeError(() => encodeFields(todos, fields)).kind).toBe('invalid-data');
     }
+  });
+
+  it("refuses a field Firestore would refuse: a value over 1,048,487 bytes, nesting over 20, a reserved map key", () => {
+    expect(encodeFields(todos, { notes: set({ text: 'x'.repeat(1_048_000) }) })).toMatchObject({ notes: { op: 'set' } });
+    const nest = (depth: number): Record<string, unknown> => (depth === 1 ? {} : { n: nest(depth - 1) });
+    for (const value of [{ text: 'x'.repeat(1_200_000) }, nest(21), { __name__: 1 }]) {
+      expect(encodeError(() => encodeFields(todos, { notes: set(value) })).kind).toBe('invalid-data');
+    }
+  });
+
+  it('applyEncodedWrite merges a write into a document as a backend does', () => {
+    const before = { title: 'a', tags: ['x'], dueAt: new Date(1) };
+    const write = encodeWrite(todos, todoWrite({ title: set('b'), tags: { op: 'union', values: ['x', 'y'] }, dueAt: set(undefined) }));
+    expect(applyEncodedWrite(before, write)).toEqual({ title: 'b', tags: ['x', 'y'] });
+    expect(before).toEqual({ title: 'a', tags: ['x'], dueAt: new Date(1) });
+    expect(applyEncodedWrite(undefined, encodeWrite(todos, todoWrite({}, { op: 'delete' })))).toEqual({ deleted: true });
   });
 
   it('checks the path shape, id, collection and parent fields of a write', () => {
@@ -215,8 +232,10 @@ describe('decodeRemoteDocument', () => {
         position: fc.integer(),
         tags: fc.uniqueArray(fc.string()),
         dueAt: fc.date({ noInvalidDate: true }),
-        // zod's record drops __proto__ keys; Firestore refuses arrays inside arrays
-        notes: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue().filter((v) => !hasNestedArray(v))),
+        // zod's record drops __proto__ keys; Firestore refuses arrays inside arrays, empty and __x__ keys
+        notes: fc
+          .dictionary(fc.string().filter((k) => k !== '__proto__'), fc.jsonValue().filter((v) => !hasNestedArray(v)))
+          .filter((notes) => fieldLimitViolation('notes', notes) === null),
       },
       { requiredKeys: ['title', 'done', 'position', 'tags'] },
     );

@@ -30,7 +30,7 @@ describe('migrations', () => {
   it('creates the framework tables, app tables with typed columns and declared indexes on a fresh database', async () => {
     const { store, driver } = await open([todos, lists]);
     const tables = (await driver.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)).map((r) => r.name);
-    expect(tables).toEqual(['_lf_meta', '_lf_outbox', '_lf_quarantine', 'lists', 'todos']);
+    expect(tables).toEqual(['_lf_meta', '_lf_outbox', '_lf_quarantine', '_lf_server_rows', 'lists', 'todos']);
     const columns = await driver.all<{ name: string; type: string }>(`PRAGMA table_info("todos")`);
     expect(columns.map((c) => [c.name, c.type])).toEqual([
       ['id', 'TEXT'],
@@ -53,8 +53,8 @@ describe('migrations', () => {
     expect(indexes).toEqual(['ix_todos_done', 'ix_todos_listId_position']);
     const plan = await driver.all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT id FROM "todos" WHERE "todos"._deleted = 0 AND "todos"."listId" = ? ORDER BY "todos"."position" DESC, "todos".id DESC LIMIT 10`, ['l1']);
     expect(plan.map((p) => p.detail).join(' | ')).toContain('ix_todos_listId_position');
-    expect(await driver.all('PRAGMA user_version')).toEqual([{ user_version: 1 }]);
-    expect(await store.sync.transaction((tx) => tx.getMeta('schemaVersion'))).toBe('1');
+    expect(await driver.all('PRAGMA user_version')).toEqual([{ user_version: 2 }]);
+    expect(await store.sync.transaction((tx) => tx.getMeta('schemaVersion'))).toBe('2');
     await store.close();
   });
 
@@ -141,7 +141,7 @@ describe('migrations', () => {
     await v1.store.repo(todos).create(todoInput({ id: 'a' }));
     await v1.store.close();
     const raw = new Database(file);
-    raw.prepare(`UPDATE _lf_meta SET value = '2' WHERE key = 'schemaVersion'`).run();
+    raw.prepare(`UPDATE _lf_meta SET value = '3' WHERE key = 'schemaVersion'`).run();
     raw.close();
     const before = schemaSnapshot();
     const driver = createNodeSqliteDriver({ filename: file });

@@ -53,6 +53,31 @@ describe('outbox entries per write kind', () => {
     expect(entry.fields).toEqual({ title: { op: 'set', value: 'new' }, dueAt: { op: 'set', value: undefined } });
   });
 
+  it('update of a row whose write failed: the patched lww fields too, changed or not (to cover the failed write); no change, no entry', async () => {
+    const repo = t.store.repo(todos);
+    await repo.create(todoInput({ id: 'a' }));
+    const first = await last();
+    await t.store.sync.transaction((tx) => tx.recordFailure([first.seq], { kind: 'permission-denied', message: 'no', nextAttemptAt: null }));
+    // The failed create wrote every field: `done` (named, unchanged) goes out too; `tags` is a union field.
+    await repo.update('a', { title: 'new', done: false, tags: [] });
+    expect((await last()).fields).toEqual({ title: { op: 'set', value: 'new' }, done: { op: 'set', value: false } });
+    const count = (await t.store.sync.listOutbox()).length;
+    await repo.update('a', { title: 'new', done: false });
+    expect(await t.store.sync.listOutbox()).toHaveLength(count);
+  });
+
+  it('update of a row whose write failed: a named field the failed write did not change stays out', async () => {
+    const repo = t.store.repo(todos);
+    await repo.create(todoInput({ id: 'a' }));
+    const created = (await last()).seq;
+    await t.store.sync.transaction((tx) => tx.ack([{ seq: created, serverTime: 1 }]));
+    await repo.update('a', { title: 'renamed' });
+    const renamed = (await last()).seq;
+    await t.store.sync.transaction((tx) => tx.recordFailure([renamed], { kind: 'permission-denied', message: 'no', nextAttemptAt: null }));
+    await repo.update('a', { title: 'renamed', done: false, position: 2 });
+    expect((await last()).fields).toEqual({ title: { op: 'set', value: 'renamed' }, position: { op: 'set', value: 2 } });
+  });
+
   it('update of a union set: growth is a union of the additions, a removal is a set', async () => {
     const repo = t.store.repo(todos);
     await repo.create(todoInput({ id: 'a', tags: ['x'] }));

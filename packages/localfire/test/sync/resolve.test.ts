@@ -55,8 +55,8 @@ function applyAll(start: RawRow | undefined, pending: ReadonlySet<string>, docs:
   return row;
 }
 
-// Remote versions of one document: distinct versions (commit times: the server assigns them), owner
-// constant (security rules keep immutable fields fixed). `updatedAt` is drawn on its own: it is
+// Remote versions of one document: distinct versions (commit times: the server assigns them); the
+// immutable owner changes too (server code may edit it). `updatedAt` is drawn on its own: it is
 // stamped when a write starts, so a later version may carry an older one.
 const letters = fc.constantFrom('a', 'b', 'c', 'd', 'e');
 const versionsArb = fc
@@ -66,6 +66,7 @@ const versionsArb = fc
       ...times.map((t) =>
         fc.record({
           name: fc.string({ maxLength: 4 }),
+          owner: letters,
           presence: fc.constantFrom('online', 'away', 'offline'),
           tags: fc.uniqueArray(letters, { maxLength: 4 }),
           note: fc.option(fc.string({ maxLength: 3 }), { nil: undefined }),
@@ -214,11 +215,23 @@ describe('resolveRemote: policies', () => {
     expect(r.conflicts[0]).toMatchObject({ field: 'tags', policy: 'union', resolution: 'kept-local' });
   });
 
-  it('immutable: the first value seen stays', () => {
+  it('immutable: a server edit (newer version) is applied, an older snapshot never undoes it', () => {
     const local = synced(100, { name: 'n', presence: 'p', tags: [], owner: 'first' });
-    const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'second' }) });
-    expect(r.row.data['owner']).toBe('first');
-    expect(r.conflicts.map((c) => c.field)).toEqual(['owner']);
+    const r = resolveRemote({ def: things, local, pendingFields: new Set(), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'redacted' }) });
+    expect(r.row.data['owner']).toBe('redacted');
+    expect(r.changed).toBe(true);
+    expect(r.conflicts).toEqual([]);
+    const stale = resolveRemote({ def: things, local: { ...local, data: r.row.data, serverTime: 200 }, pendingFields: new Set(), remote: doc(150, { name: 'n', presence: 'p', tags: [], owner: 'first' }) });
+    expect(stale.row.data['owner']).toBe('redacted');
+  });
+
+  it('immutable: applied while other local edits are pending; a pending first value is kept until acknowledged', () => {
+    const editing: RawRow = { ...synced(100, { name: 'mine', presence: 'p', tags: [], owner: 'first' }), syncStatus: 'pending' };
+    const r = resolveRemote({ def: things, local: editing, pendingFields: new Set(['name']), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'fixed' }) });
+    expect(r.row.data).toMatchObject({ owner: 'fixed', name: 'mine' });
+    const creating: RawRow = { id: ID, data: { name: 'n', presence: 'p', tags: [], owner: 'mine' }, syncStatus: 'pending', serverTime: null, deleted: false };
+    const before = resolveRemote({ def: things, local: creating, pendingFields: new Set(['owner', 'name']), remote: doc(200, { name: 'n', presence: 'p', tags: [], owner: 'other' }) });
+    expect(before.row.data['owner']).toBe('mine');
   });
 
   it('an absent optional field clears the local value when the server is newer', () => {
