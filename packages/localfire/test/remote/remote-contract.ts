@@ -438,6 +438,19 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect(seen.ids()).toEqual(['sentinel']);
     });
 
+    it('refuses a document over 1 MiB after the merge (each field under its own limit), writing nothing of the batch', async () => {
+      const [a, b] = [await connect('alice'), await connect('bob')];
+      await a.write([createTodo('l1', 'big', { title: 'x'.repeat(600_000) })]);
+      const grown = await rejection(a.write([createTodo('l1', 'ok2'), setTodo('l1', 'big', { tags: set(['y'.repeat(600_000)]) })]));
+      expect(grown).toMatchObject({ kind: 'invalid-data', retryable: false });
+      const seen = watch(b, inList('l1'));
+      await a.write([createTodo('l1', 'sentinel')]);
+      await seen.waitFor('sentinel');
+      expect(seen.ids().sort()).toEqual(['big', 'sentinel']);
+      const big = seen.changes.find((c) => docOrId(c) === 'big');
+      expect(JSON.stringify(big !== undefined && 'doc' in big ? big.doc.data : null)).not.toContain('yyyy');
+    });
+
     it('reports permission-denied as non-retryable, for writes and subscriptions', async () => {
       const [a, b] = [await connect('alice'), await connect('bob')];
       await backend.deny('lists/l2');

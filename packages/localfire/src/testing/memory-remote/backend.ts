@@ -1,6 +1,7 @@
 import { LocalfireError } from '../../errors.js';
 import type { ServerTime } from '../../store/sync-store.js';
-import { encodeWrite } from '../../sync/codec.js';
+import { applyEncodedWrite, encodeWrite } from '../../sync/codec.js';
+import { firestoreLimitViolation } from '../../schema/firestore-limits.js';
 import type { EncodedWrite } from '../../sync/codec.js';
 import { MAX_BATCH_WRITES } from '../../sync/remote.js';
 import type { RemoteWrite, WriteAck } from '../../sync/remote.js';
@@ -72,6 +73,19 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
     return encoded;
   };
 
+  /** Refuses, like Firestore at commit, a batch that would leave a document over its limits (size, names, depth). */
+  const refuseOverLimits = (encoded: readonly EncodedWrite[]): void => {
+    const merged = new Map<string, Record<string, unknown>>();
+    for (const write of encoded) {
+      const current = merged.get(write.path) ?? store.get(write.path)?.data;
+      merged.set(write.path, applyEncodedWrite(isRecord(current) ? current : undefined, write));
+    }
+    for (const [path, data] of merged) {
+      const violation = firestoreLimitViolation(path, { ...data, updatedAt: new Date(0) });
+      if (violation !== null) throw new LocalfireError('invalid-data', `${path}: ${violation.message}`, { details: { path, ...violation } });
+    }
+  };
+
   const core: BackendCore = {
     store,
     deliveryBatchSize: options.deliveryBatchSize ?? 500,
@@ -85,6 +99,7 @@ export function createMemoryBackend(options: MemoryBackendOptions): MemoryBacken
         stampedAt,
         commit() {
           if (acks !== null) return acks;
+          refuseOverLimits(encoded);
           const version = literal === undefined && lastServerTime === stampedAt ? stampedAt : nextServerTime();
           if (encoded.length > 0) {
             store.apply(encoded, { serverTime: stampedAt, version });
