@@ -12,21 +12,29 @@ export interface StatusRefresher {
   busy(): boolean;
 }
 
-export function createStatusRefresher(options: { readonly store: SyncStore; readonly status: StatusCell; readonly clock: () => number }): StatusRefresher {
+const sum = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+export function createStatusRefresher(options: { readonly store: SyncStore; readonly status: StatusCell; readonly clock: () => number; readonly onRefreshed?: () => void }): StatusRefresher {
   const { store, status, clock } = options;
   let dirty = false;
   let running: Promise<void> | null = null;
 
   async function refreshOnce(): Promise<void> {
-    const { outbox, quarantined: quarantinedCount, cache } = await store.statusCounts();
+    const { outbox, pendingRows, failedRows, failedRowsByKind, quarantined: quarantinedCount, cache } = await store.statusCounts();
     status.update({
-      pendingCount: outbox.pending,
-      failedCount: outbox.failed,
+      pendingCount: sum(pendingRows),
+      failedCount: sum(failedRows),
+      pendingRows,
+      failedRows,
+      failuresByReason: failedRowsByKind,
+      pendingEntries: outbox.pending,
+      failedEntries: outbox.failed,
       oldestPendingAt: outbox.oldestAt,
       oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, clock() - outbox.oldestAt),
       quarantinedCount,
       cache,
     });
+    options.onRefreshed?.();
   }
 
   async function loop(): Promise<void> {
