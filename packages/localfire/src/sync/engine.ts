@@ -123,6 +123,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let activity = 0;
   let running: Running | null = null;
   let lagTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Which loop reported `lastError`: only that loop's next success is its recovery. */
+  let lastErrorFrom: 'push' | 'pull' | null = null;
 
   /** Every status change goes through here, so the connection and the phase are judged on the same snapshot. */
   function commit(patch: Partial<EngineStatus>): void {
@@ -163,12 +165,15 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     activity += active ? 1 : -1;
     commit({ syncing: activity > 0 });
   };
-  const onError = (error: LocalfireError): void => commit({ lastError: { ...logError(error), at: clock() } });
+  const onError = (error: LocalfireError, from: 'push' | 'pull'): void => {
+    lastErrorFrom = from;
+    commit({ lastError: { ...logError(error), at: clock() } });
+  };
   const onSynced = (at: number): void => commit({ lastSyncedAt: at });
-  /** The server answered: a transient last error is history (the log keeps it). */
-  const answered = (r: Running): void => {
+  /** The server answered `from` a loop: a transient last error of that loop is history (the log keeps it). */
+  const answered = (r: Running, from: 'push' | 'pull'): void => {
     r.reach.answered();
-    if (cell.get().lastError?.retryable === true) commit({ lastError: null });
+    if (cell.get().lastError?.retryable === true && lastErrorFrom === from) commit({ lastError: null });
   };
   /** After forceSync: an error that gave up is history too once nothing is failed. */
   const clearSettledError = (r: Running): void => {
@@ -188,7 +193,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           const newest = acks.reduce((m, a) => Math.max(m, a.version), 0);
           if (newest > 0) serverClock.learn(sentAt, ackedAt, newest / 1000);
           const current = r();
-          if (current) answered(current);
+          if (current) answered(current, 'push');
           return acks;
         } catch (e) {
           // A deadline aborts the write: its reason (a timeout) is what happened, not the abort.
@@ -202,7 +207,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   function onPulled(r: Running, pull: AppliedPull): void {
     if (!pull.realtime || pull.changes.length === 0) return;
-    answered(r);
+    answered(r, 'pull');
     for (const change of pull.changes) {
       if (change.type !== 'added' && change.type !== 'modified') continue;
       const committedAt = serverClock.toLocal(change.doc.version / 1000);
@@ -236,7 +241,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       deadlineMs: options.pushDeadlineMs ?? 15_000,
       onActive: setActive,
       onSynced,
-      onError,
+      onError: (error) => onError(error, 'push'),
     });
     const pull = createPullLoop({
       store,
@@ -249,7 +254,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       onActive: setActive,
       onSynced,
       onError: (error) => {
-        onError(error);
+        onError(error, 'pull');
         current()?.reach.failed(error);
       },
       onScopesError: (error) => commit({ scopesError: error === null ? null : { ...logError(error), at: clock() } }),
@@ -258,7 +263,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       },
       onCurrent: () => {
         const r = current();
-        if (r) answered(r);
+        if (r) answered(r, 'pull');
       },
       onPulled: (pulled) => {
         const r = current();

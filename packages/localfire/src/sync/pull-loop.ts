@@ -10,6 +10,8 @@
  *   non-retryable error ─▶ failed (reported; reopened by retryNow, i.e. forceSync or a
  *                          reconnect, or when the scope set changes)
  *   scope dropped or stop() ─▶ closed (subscription closed, timer cleared)
+ * The scopes function: a failure is logged (`scopes-failed`) and reported; its live query is
+ * subscribed again after a backoff (open scopes stay open meanwhile).
  */
 import { toLocalfireError, unreachable } from '../errors.js';
 import type { LocalfireError } from '../errors.js';
@@ -129,7 +131,9 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   const entries = new Map<string, ScopeEntry>();
   const inFlight = new Set<Promise<unknown>>();
   let unsubscribeScopes: (() => void) | null = null;
-  let scopesFailed = false;
+  /** Consecutive failures of the scopes function, and the timer that asks it again. */
+  let scopesFailures = 0;
+  let scopesRetry: ReturnType<typeof setTimeout> | null = null;
   let declared = false;
   let stopped = false;
   let busy = 0;
@@ -159,8 +163,8 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   function onScopes(scopes: readonly RemoteScope[]): void {
     if (stopped) return;
     declared = true;
-    if (scopesFailed) {
-      scopesFailed = false;
+    if (scopesFailures > 0) {
+      scopesFailures = 0;
       options.onScopesError?.(null);
     }
     const wanted = new Map(scopes.map((s) => [scopeKey(s), s]));
@@ -181,9 +185,24 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   function onScopesFailed(e: unknown): void {
     if (stopped) return;
     const error = toLocalfireError(e);
-    scopesFailed = true;
     log.emit({ type: 'scopes-failed', error: logError(error) });
     options.onScopesError?.(error);
+    // A failed live query may never run again: ask the scopes function anew after a backoff.
+    // The subscriptions already open stay as they are meanwhile.
+    unsubscribeScopes?.();
+    unsubscribeScopes = null;
+    const delay = backoff.delay(Math.min(++scopesFailures, backoff.maxRetries)) ?? 0;
+    scopesRetry = setTimeout(() => {
+      scopesRetry = null;
+      subscribeScopes();
+    }, delay);
+  }
+
+  function subscribeScopes(): void {
+    if (stopped || unsubscribeScopes) return;
+    const off = options.scopes({ userId: options.userId, store }).subscribe(onScopes, onScopesFailed);
+    if (scopesRetry !== null) off();
+    else unsubscribeScopes = off;
   }
 
   async function open(entry: ScopeEntry): Promise<void> {
@@ -291,10 +310,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   }
 
   return {
-    start() {
-      if (stopped || unsubscribeScopes) return;
-      unsubscribeScopes = options.scopes({ userId: options.userId, store }).subscribe(onScopes, onScopesFailed);
-    },
+    start: subscribeScopes,
     retryNow() {
       for (const entry of entries.values()) {
         if (entry.state.name !== 'retrying' && entry.state.name !== 'failed') continue;
@@ -306,6 +322,8 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     },
     stop() {
       stopped = true;
+      if (scopesRetry !== null) clearTimeout(scopesRetry);
+      scopesRetry = null;
       unsubscribeScopes?.();
       unsubscribeScopes = null;
       for (const entry of [...entries.values()]) close(entry);

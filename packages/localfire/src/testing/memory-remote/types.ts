@@ -68,6 +68,8 @@ export interface MemoryBackend {
  */
 export interface MemoryRemote extends RemotePort {
   readonly userId: string | null;
+  /** Always present here: answers unless offline (rejects `offline`) or unreachable (never settles until aborted). */
+  ping(options?: { readonly signal?: AbortSignal }): Promise<void>;
   setOnline(online: boolean): void;
   /**
    * The next `count` write calls reject with `kind`. With `afterCommit` the writes are
