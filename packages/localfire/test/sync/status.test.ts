@@ -203,6 +203,8 @@ describe('engine status (fake timers, shipped defaults)', () => {
     await a.store.repo(lists).create(list('l1'));
     await a.engine.whenIdle();
     expect(status(a).lastError?.kind).toBe('internal');
+    // Backing off (no push in flight), every listener current: pending, so not up to date.
+    expect(status(a)).toMatchObject({ pendingCount: 1, syncing: false, phase: 'syncing' });
     await advanceUntil(() => status(a).pendingCount === 0, 5_000);
     expect(status(a).lastError).toBeNull();
     expect(a.engine.log.entries().some((e) => e.type === 'sync-failed' && e.error.kind === 'internal')).toBe(true);
