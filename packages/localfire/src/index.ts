@@ -21,10 +21,11 @@ export type {
 export { MAX_BATCH_WRITES } from './sync/remote.js';
 export { createSyncEngine } from './sync/engine.js';
 export type { SyncEngine, SyncEngineOptions } from './sync/engine.js';
-export type { EngineStatus } from './sync/status.js';
+export type { EngineStatus, InitialSyncProgress, OfflineReason, SyncConnection, SyncPhase } from './sync/status.js';
+export type { LatencyStats } from './sync/latency.js';
 export type { ScopeContext, ScopesFn } from './sync/pull-loop.js';
 export type { LoggedError, SyncDirection, SyncEvent, SyncEventType, SyncLog, SyncLogEntry, SyncLogSink } from './sync/log.js';
-export { combineNetworks, networkFromBrowser, networkFromRemote } from './sync/network.js';
+export { alwaysOnline, combineNetworks, networkFromBrowser, networkFromRemote } from './sync/network.js';
 export type { BrowserWindowLike, NetworkMonitor, NetworkState } from './sync/network.js';
 export type { BackoffOptions } from './sync/backoff.js';
 export type { Observable } from './sync/observable.js';
