@@ -91,8 +91,11 @@ export function initialSyncOf(scopes: readonly ScopeReport[], declared: boolean)
   };
 }
 
-/** See {@link SyncPhase}. `declared`: the scopes function has emitted a scope set. */
-export function derivePhase(status: Omit<EngineStatus, 'phase'>, scopes: readonly ScopeReport[], declared: boolean): SyncPhase {
+/**
+ * See {@link SyncPhase}. `declared`: the scopes function has emitted a scope set;
+ * `countsFresh`: the counters have been read since the outbox last changed.
+ */
+export function derivePhase(status: Omit<EngineStatus, 'phase'>, scopes: readonly ScopeReport[], declared: boolean, countsFresh: boolean): SyncPhase {
   const { connection } = status;
   switch (connection.name) {
     case 'stopped':
@@ -110,5 +113,5 @@ export function derivePhase(status: Omit<EngineStatus, 'phase'>, scopes: readonl
   if (connection.name === 'degraded') return 'degraded';
   if (connection.name === 'connecting') return 'connecting';
   const current = declared && scopes.every((s) => s.state === 'current');
-  return current && status.pendingCount === 0 && status.pendingEntries === 0 && !status.syncing ? 'up-to-date' : 'syncing';
+  return current && countsFresh && status.pendingCount === 0 && status.pendingEntries === 0 && !status.syncing ? 'up-to-date' : 'syncing';
 }

@@ -125,6 +125,10 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let lagTimer: ReturnType<typeof setTimeout> | null = null;
   /** Which loop reported `lastError`: only that loop's next success is its recovery. */
   let lastErrorFrom: 'push' | 'pull' | null = null;
+  /** Outbox changes committed, and how many of them the status counters have read: until equal, the counts may be stale. */
+  let outboxChanges = 0;
+  let outboxCounted = 0;
+  const countsFresh = (): boolean => outboxCounted === outboxChanges;
 
   /** Every status change goes through here, so the connection and the phase are judged on the same snapshot. */
   function commit(patch: Partial<EngineStatus>): void {
@@ -156,10 +160,18 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       initialSync: initialSyncOf(scopes, r?.pull.declared() ?? false),
       latency: { push: pushLatency.stats(), pull: pullLatency.stats() },
     };
-    cell.set({ ...derived, phase: derivePhase(derived, scopes, r?.pull.declared() ?? false) });
+    cell.set({ ...derived, phase: derivePhase(derived, scopes, r?.pull.declared() ?? false, countsFresh()) });
   }
   const status: StatusCell = { ...cell, update: commit };
-  const refresher = createStatusRefresher({ store: store.sync, status, clock });
+  const refresher = createStatusRefresher({
+    store: store.sync,
+    status,
+    clock,
+    beforeRead: () => outboxChanges,
+    onCounted: (seen) => {
+      outboxCounted = Math.max(outboxCounted, seen);
+    },
+  });
 
   const setActive = (active: boolean): void => {
     activity += active ? 1 : -1;
@@ -277,6 +289,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (remote.onStall) disposers.push(remote.onStall((stall) => log.emit({ type: 'stalled', ...stall })));
     disposers.push(
       store.sync.onOutboxChange(() => {
+        // A write just committed is not in the counters yet: never 'up-to-date' until they are read again.
+        outboxChanges++;
+        commit({});
         push.kick();
         refresher.request();
       }),
@@ -318,7 +333,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const isSynced = (): boolean => {
     const r = running;
     const s = cell.get();
-    if (!r || !r.pull.declared() || s.syncing || s.pendingCount > 0 || s.pendingEntries > 0) return false;
+    if (!r || !r.pull.declared() || !countsFresh() || s.syncing || s.pendingCount > 0 || s.pendingEntries > 0) return false;
     return r.pull.reports().every((scope) => scope.state === 'current');
   };
 

@@ -14,13 +14,24 @@ export interface StatusRefresher {
 
 const sum = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-export function createStatusRefresher(options: { readonly store: SyncStore; readonly status: StatusCell; readonly clock: () => number; readonly onRefreshed?: () => void }): StatusRefresher {
+export interface StatusRefresherOptions {
+  readonly store: SyncStore;
+  readonly status: StatusCell;
+  readonly clock: () => number;
+  /** Called as a read starts; its result is handed to `onCounted` once the counts are in, before the status is updated. */
+  readonly beforeRead?: () => number;
+  readonly onCounted?: (token: number) => void;
+}
+
+export function createStatusRefresher(options: StatusRefresherOptions): StatusRefresher {
   const { store, status, clock } = options;
   let dirty = false;
   let running: Promise<void> | null = null;
 
   async function refreshOnce(): Promise<void> {
+    const token = options.beforeRead?.() ?? 0;
     const { outbox, pendingRows, failedRows, failedRowsByKind, quarantined: quarantinedCount, cache } = await store.statusCounts();
+    options.onCounted?.(token);
     status.update({
       pendingCount: sum(pendingRows),
       failedCount: sum(failedRows),
@@ -34,7 +45,6 @@ export function createStatusRefresher(options: { readonly store: SyncStore; read
       quarantinedCount,
       cache,
     });
-    options.onRefreshed?.();
   }
 
   async function loop(): Promise<void> {

@@ -196,6 +196,18 @@ describe('engine status (fake timers, shipped defaults)', () => {
     expect(status(a).lastError?.kind).toBe('permission-denied');
   });
 
+  it('never up-to-date between a local write and the counters that include it', async () => {
+    const a = await device(newBackend());
+    await advanceUntil(() => status(a).phase === 'up-to-date');
+    const phases: string[] = [];
+    a.engine.status.subscribe((s) => phases.push(s.phase));
+    await a.store.repo(lists).create(list('l1'));
+    expect(status(a).phase).not.toBe('up-to-date');
+    await advanceUntil(() => status(a).phase === 'up-to-date' && status(a).subscriptions === 2, 1_000);
+    // From the write on, the first 'up-to-date' comes with the write acknowledged.
+    expect(phases.indexOf('syncing')).toBe(0);
+  });
+
   it('lastError clears on recovery; the log keeps it', async () => {
     const a = await device(newBackend());
     await advanceUntil(() => status(a).phase === 'up-to-date');
