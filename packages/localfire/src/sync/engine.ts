@@ -6,25 +6,24 @@
  * the remote's connection state); listener health never stops a push. What the status says
  * about the server is learnt from what happens (reachability.ts) and judged in connection.ts.
  */
-import { isLocalfireError, LocalfireError, toLocalfireError } from '../errors.js';
+import { LocalfireError } from '../errors.js';
 import type { LocalStore } from '../store/local-store.js';
 import { createBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import { deriveConnection, derivePhase, initialSyncOf, lagOf } from './connection.js';
 import { createInFlightWrites } from './in-flight.js';
-import { createLatencyWindow } from './latency.js';
+import { createSyncMeasurements } from './measurements.js';
 import { createSyncLog, logError } from './log.js';
 import type { SyncLog, SyncLogSink } from './log.js';
 import { alwaysOnline, networkFromRemote } from './network.js';
 import type { NetworkMonitor } from './network.js';
 import type { Observable } from './observable.js';
 import { createPullLoop } from './pull-loop.js';
-import type { AppliedPull, ScopesFn } from './pull-loop.js';
+import type { ScopesFn } from './pull-loop.js';
 import { createPushLoop } from './push-loop.js';
 import { createReachability } from './reachability.js';
 import type { Reachability } from './reachability.js';
-import type { RemotePort, RemoteWrite, WriteAck } from './remote.js';
-import { createServerClock } from './server-clock.js';
+import type { RemotePort } from './remote.js';
 import { createStatusRefresher } from './status-refresher.js';
 import { createStatusCell } from './status.js';
 import type { EngineStatus, StatusCell } from './status.js';
@@ -116,9 +115,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const backoff = createBackoff(options.backoff, options.random);
   const log = createSyncLog({ clock, ...(options.logSink ? { sink: options.logSink } : {}), ...(options.logCapacity ? { capacity: options.logCapacity } : {}) });
   const cell = createStatusCell();
-  const pushLatency = createLatencyWindow();
-  const pullLatency = createLatencyWindow();
-  const serverClock = createServerClock();
+  const measurements = createSyncMeasurements(clock);
   const networkUp = (): boolean => platform.state === 'online' && networkSwitch.state === 'online';
   let activity = 0;
   let running: Running | null = null;
@@ -158,7 +155,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       online: connection.name === 'online' || connection.name === 'degraded',
       subscriptions: scopes.filter((s) => s.state === 'current' || s.state === 'behind').length,
       initialSync: initialSyncOf(scopes, r?.pull.declared() ?? false),
-      latency: { push: pushLatency.stats(), pull: pullLatency.stats() },
+      latency: measurements.latency(),
     };
     cell.set({ ...derived, phase: derivePhase(derived, scopes, r?.pull.declared() ?? false, countsFresh()) });
   }
@@ -193,40 +190,6 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
     if (s.lastError !== null && s.failedCount === 0 && s.scopesError === null && !r.pull.reports().some((scope) => scope.state === 'failed')) commit({ lastError: null });
   };
 
-  /** The remote's writes, timed: acks prove the server answers and teach the server clock's offset. */
-  function timedWrites(r: () => Running | null): Pick<RemotePort, 'write'> {
-    return {
-      async write(writes: readonly RemoteWrite[], writeOptions?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> {
-        const sentAt = clock();
-        try {
-          const acks = await remote.write(writes, writeOptions);
-          const ackedAt = clock();
-          pushLatency.add(ackedAt - sentAt);
-          const newest = acks.reduce((m, a) => Math.max(m, a.version), 0);
-          if (newest > 0) serverClock.learn(sentAt, ackedAt, newest / 1000);
-          const current = r();
-          if (current) answered(current, 'push');
-          return acks;
-        } catch (e) {
-          // A deadline aborts the write: its reason (a timeout) is what happened, not the abort.
-          const reason: unknown = writeOptions?.signal?.aborted ? writeOptions.signal.reason : undefined;
-          r()?.reach.failed(isLocalfireError(reason) ? reason : toLocalfireError(e));
-          throw e;
-        }
-      },
-    };
-  }
-
-  function onPulled(r: Running, pull: AppliedPull): void {
-    if (!pull.realtime || pull.changes.length === 0) return;
-    answered(r, 'pull');
-    for (const change of pull.changes) {
-      if (change.type !== 'added' && change.type !== 'modified') continue;
-      const committedAt = serverClock.toLocal(change.doc.version / 1000);
-      if (committedAt !== null) pullLatency.add(pull.at - committedAt);
-    }
-  }
-
   function wire(): Running {
     const inFlight = createInFlightWrites();
     let self: Running | null = null;
@@ -245,7 +208,13 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       collections: new Map(store.collections.map((d) => [d.name, d])),
       inFlight,
       store: store.sync,
-      remote: timedWrites(current),
+      remote: measurements.timedWrites(remote, {
+        onAnswer: () => {
+          const r = current();
+          if (r) answered(r, 'push');
+        },
+        onFailure: (error) => current()?.reach.failed(error),
+      }),
       backoff,
       clock,
       log,
@@ -279,7 +248,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       },
       onPulled: (pulled) => {
         const r = current();
-        if (r) onPulled(r, pulled);
+        if (!r || !pulled.realtime || pulled.changes.length === 0) return;
+        answered(r, 'pull');
+        measurements.notePulled(pulled);
       },
       onApplied: () => refresher.request(),
       inFlight,
