@@ -200,10 +200,21 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       probeIntervalMs: options.probeIntervalMs ?? 30_000,
       pingTimeoutMs: options.pingTimeoutMs ?? 10_000,
       canProbe: () => current() !== null && networkUp(),
-      onChange: () => {
-        if (current()) commit({});
+      onChange: (state) => {
+        const r = current();
+        if (!r) return;
+        const wasAway = lastAnswer === 'silent' || lastAnswer === 'refused';
+        lastAnswer = state.name;
+        commit({});
+        // The server is back after an outage: like a reconnect, push what waits (writes that
+        // timed out into 'failed' meanwhile included) and reopen failed listeners.
+        if (wasAway && state.name === 'answering') {
+          r.push.kick({ force: true });
+          r.pull.retryNow();
+        }
       },
     });
+    let lastAnswer = reach.state.name;
     const push = createPushLoop({
       collections: new Map(store.collections.map((d) => [d.name, d])),
       inFlight,

@@ -100,6 +100,20 @@ describe('engine status (fake timers, shipped defaults)', () => {
     expect(status(a).lastError).toBeNull();
   });
 
+  it('a write that gave up while the server was unreachable goes out once it answers again', async () => {
+    const backend = newBackend();
+    const a = await device(backend);
+    await advanceUntil(() => status(a).phase === 'up-to-date');
+    a.remote.setReachable(false);
+    await a.store.repo(lists).create(list('l1'));
+    // Six attempts, each timing out after 15 s, with 1+2+4+8+16 s of backoff between them.
+    await advanceUntil(() => status(a).failedCount === 1, 180_000);
+    expect(status(a).connection).toMatchObject({ name: 'offline', reason: 'server-unreachable' });
+    a.remote.setReachable(true);
+    await advanceUntil(() => status(a).phase === 'up-to-date', 15_000);
+    expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
+  });
+
   it('a quiet device is probed with ping() every 30 s: one ping per interval, none while acks arrive', async () => {
     const backend = newBackend();
     const remote = backend.connect({ userId: 'u1' });
@@ -159,8 +173,9 @@ describe('engine status (fake timers, shipped defaults)', () => {
     expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
   });
 
-  it("'signed-out' when the server refuses the credentials; online again when it next answers", async () => {
-    const a = await device(newBackend());
+  it("'signed-out' when the server refuses the credentials; online again, and the refused write sent, when it next accepts", async () => {
+    const backend = newBackend();
+    const a = await device(backend);
     await advanceUntil(() => status(a).phase === 'up-to-date');
     const seen: string[] = [];
     a.engine.status.subscribe((s) => seen.push(s.connection.name === 'offline' ? s.connection.reason : s.connection.name));
@@ -168,9 +183,12 @@ describe('engine status (fake timers, shipped defaults)', () => {
     await a.store.repo(lists).create(list('l1'));
     await a.engine.whenIdle();
     expect(seen).toContain('signed-out');
-    expect(status(a).failuresByReason).toEqual({ unauthenticated: 1 });
-    // The in-memory ping does not check credentials: its next answer ends 'signed-out'.
-    await advanceUntil(() => status(a).connection.name === 'online', 1_000);
+    expect(a.engine.log.entries().some((e) => e.type === 'write-failed' && e.error.kind === 'unauthenticated')).toBe(true);
+    // The in-memory ping does not check credentials: its next answer ends 'signed-out', and
+    // the write refused meanwhile is tried again, as on a reconnect.
+    await advanceUntil(() => status(a).phase === 'up-to-date', 1_000);
+    expect(status(a).connection.name).toBe('online');
+    expect(serverRows(backend, 'lists').map((l) => l['id'])).toEqual(['l1']);
   });
 
   it("'denied' when the server refuses every scope", async () => {
