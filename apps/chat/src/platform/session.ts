@@ -2,7 +2,7 @@
 // user (Web Locks), and only in that tab opens the user's SQLite database (WASM, OPFS), the
 // repositories, the Firestore remote and the sync engine. A follower tab waits and takes over
 // when the leader closes, so two tabs never run two engines on one database.
-import { combineNetworks, createLocalStore, networkFromBrowser, networkFromRemote } from 'localfire';
+import { createLocalStore, networkFromBrowser } from 'localfire';
 import type { LocalStore, SyncEngine } from 'localfire';
 import { acquireLeadership, openBrowserDatabase } from 'localfire/browser';
 import type { Leadership } from 'localfire/browser';
@@ -58,7 +58,8 @@ export function startSession(config: AppConfig, userId: string): Session {
     const connected = connectChatRemote(config, userId);
     closers.push(() => connected.close());
     const { remote } = connected;
-    const network = combineNetworks(networkFromRemote(remote), networkFromBrowser(window));
+    // The platform's signal; the engine follows the remote's switch (Work offline) itself.
+    const network = networkFromBrowser(window);
     const engine = createChatSync({ store, remote, userId, network });
     closers.push(() => engine.stop());
     const repositories = createChatRepositories({ store });

@@ -2,13 +2,14 @@ import { BrandMark } from './brand-mark.js';
 import { useCallback, useEffect, useState } from 'react';
 import { useSyncStatus } from 'localfire/react';
 import type { ChatServices } from '../platform/session.js';
-import { createConversationListViewModel } from '../view-models/index.js';
+import { createConversationListViewModel, describeSyncStatus } from '../view-models/index.js';
 import { Avatar } from './avatar.js';
 import { ChatView } from './chat-view.js';
 import { ConversationList } from './conversation-list.js';
 import { Inspector } from './inspector.js';
 import { NewConversation } from './new-conversation.js';
-import { SyncBadge } from './sync-badge.js';
+import { formatClock } from './format.js';
+import { SyncBadge, SyncBanner } from './sync-badge.js';
 import { useViewModel, useViewState } from './use-view-model.js';
 
 /** The open conversation lives in the URL hash (`#c=<id>`): reload keeps it, Back closes it. */
@@ -84,13 +85,14 @@ function SidebarHeader({ services, inspectorOpen, onCompose, onToggleInspector }
   const { me, engine } = services;
   const status = useSyncStatus(engine);
   const offline = useViewState(services.offline);
+  const view = describeSyncStatus(status, { forcedOffline: offline.forced, clock: (ms) => formatClock(new Date(ms)) });
   return (
     <>
       <header className="sidebar-header">
         <Avatar id={me.id} name={me.name} online={status.online} />
         <div className="me">
           <strong data-testid="me">{me.name}</strong>
-          <SyncBadge status={status} forcedOffline={offline.forced} />
+          <SyncBadge view={view} />
         </div>
         <button type="button" className="icon-button" title="New conversation" aria-label="New conversation" data-testid="new-conversation" onClick={onCompose}>
           ✎
@@ -109,8 +111,9 @@ function SidebarHeader({ services, inspectorOpen, onCompose, onToggleInspector }
         />
         <span className="switch-track" aria-hidden="true"><span className="switch-thumb" /></span>
         <span>Work offline</span>
-        {status.pendingCount > 0 && <span className="pending-pill" data-testid="pending-count">{status.pendingCount} waiting</span>}
+        {view.waitingMessages > 0 && <span className="pending-pill" data-testid="pending-count">{view.waitingMessages} waiting</span>}
       </label>
+      <SyncBanner view={view} />
     </>
   );
 }

@@ -1,6 +1,6 @@
 import type { SyncLogEntry } from 'localfire';
 import type { ChatServices } from '../platform/session.js';
-import { createSyncInspectorViewModel, INSPECTOR_LOG_SIZE } from '../view-models/index.js';
+import { createSyncInspectorViewModel, INSPECTOR_LOG_SIZE, inspectorRows } from '../view-models/index.js';
 import { formatBytes, formatClock } from './format.js';
 import { useViewModel, useViewState } from './use-view-model.js';
 
@@ -8,14 +8,7 @@ import { useViewModel, useViewState } from './use-view-model.js';
 export function Inspector({ services, onClose }: { readonly services: ChatServices; readonly onClose: () => void }) {
   const vm = useViewModel(() => createSyncInspectorViewModel({ engine: services.engine, sync: services.store.sync }), [services]);
   const { status, cachedRows, quarantine, log, busy, notice } = useViewState(vm);
-  const rows: [string, string, string][] = [
-    ['Online', status.online ? 'Yes' : 'No', 'online'],
-    ['Syncing', status.syncing ? 'Yes' : 'No', 'syncing'],
-    ['Pending', String(status.pendingCount), 'pending'],
-    ['Failed', String(status.failedCount), 'failed'],
-    ['Subscriptions', String(status.subscriptions), 'subscriptions'],
-    ['Last synced', status.lastSyncedAt === null ? '—' : formatClock(new Date(status.lastSyncedAt)), 'last-synced'],
-  ];
+  const rows = inspectorRows(status, (ms) => formatClock(new Date(ms)));
   return (
     <aside className="inspector" aria-label="Sync inspector" data-testid="inspector">
       <header className="inspector-header">
@@ -50,6 +43,14 @@ export function Inspector({ services, onClose }: { readonly services: ChatServic
             </p>
           )}
         </section>
+        {status.scopesError !== null && (
+          <section>
+            <h3>Scopes</h3>
+            <p className="error-text" data-testid="inspector-scopes-error">
+              <strong>{status.scopesError.kind}</strong> {status.scopesError.message} <span className="muted">({formatClock(new Date(status.scopesError.at))})</span>
+            </p>
+          </section>
+        )}
         <section>
           <h3>Quarantined documents ({status.quarantinedCount})</h3>
           {quarantine.length === 0 ? <p className="muted">None</p> : (
@@ -103,5 +104,7 @@ function describe(entry: SyncLogEntry): string {
     case 'subscription-closed': return entry.scope;
     case 'stalled': return `${entry.path ?? entry.collection}: ${entry.action} #${entry.attempts}`;
     case 'subscription-failed': return `${entry.scope}: ${entry.error.kind}`;
+    case 'scopes-failed': return `${entry.error.kind} ${entry.error.message}`;
+    case 'connection': return entry.reason === undefined ? entry.state : `${entry.state} (${entry.reason})`;
   }
 }

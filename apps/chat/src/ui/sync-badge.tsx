@@ -1,18 +1,21 @@
-import type { EngineStatus } from 'localfire';
+import type { SyncStatusView } from '../view-models/index.js';
 
-/** Online / Offline / Syncing, with what is waiting. */
-export function SyncBadge({ status, forcedOffline }: { readonly status: EngineStatus; readonly forcedOffline: boolean }) {
-  const state = !status.online ? 'offline' : status.syncing ? 'syncing' : status.failedCount > 0 ? 'failed' : 'online';
-  const label = {
-    offline: forcedOffline ? 'Offline (switched off)' : 'Offline',
-    syncing: 'Syncing…',
-    failed: `${status.failedCount} not sent`,
-    online: 'Up to date',
-  }[state];
+/** The library's one-word judgement of sync (see `EngineStatus.phase`), in the chat's words. */
+export function SyncBadge({ view }: { readonly view: SyncStatusView }) {
   return (
-    <span className={`sync-badge sync-${state}`} data-testid="sync-badge" data-state={state}>
+    <span className={`sync-badge sync-${view.state}`} data-testid="sync-badge" data-state={view.state}>
       <span className="dot" aria-hidden="true" />
-      {label}
+      {view.label}
     </span>
+  );
+}
+
+/** A banner while something is wrong that the user should know: unreachable, offline, delayed, not sent. */
+export function SyncBanner({ view }: { readonly view: SyncStatusView }) {
+  if (view.banner === null) return null;
+  return (
+    <p className={`sync-banner sync-${view.state}`} role="status" data-testid="sync-banner" data-state={view.state}>
+      {view.banner}
+    </p>
   );
 }

@@ -9,3 +9,5 @@ export { createStateCell } from './state-cell.js';
 export type { Observable, StateCell } from './state-cell.js';
 export { createSyncInspectorViewModel, INSPECTOR_LOG_SIZE } from './sync-inspector-view-model.js';
 export type { SyncInspectorState, SyncInspectorViewModel, SyncInspectorViewModelOptions } from './sync-inspector-view-model.js';
+export { describeSyncStatus, inspectorRows } from './sync-status-view-model.js';
+export type { SyncStatusView } from './sync-status-view-model.js';

@@ -49,6 +49,7 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
   const committedRows = createCommittedRows();
   const registry = createLiveRegistry();
   const outboxListeners = new Set<() => void>();
+  const closeHooks = new Set<() => Promise<void> | void>();
   let closed = false;
   const assertStoreOpen = (): void => {
     if (closed) throw new LocalfireError('closed', 'the local store is closed');
@@ -178,8 +179,15 @@ export async function createLocalStore(options: LocalStoreOptions): Promise<Loca
         };
       },
     }),
+    onClose(hook) {
+      closeHooks.add(hook);
+      return () => {
+        closeHooks.delete(hook);
+      };
+    },
     async close() {
       if (closed) return;
+      await Promise.allSettled([...closeHooks].map(async (hook) => hook()));
       await mutex.run(async () => {
         if (closed) return;
         closed = true;

@@ -53,18 +53,29 @@ export function createSyncStore(options: SyncStoreOptions): SyncStore {
   const tables = [...models.values()];
   // The status reads every counter in one statement (one read, one driver round trip); the
   // outbox and quarantine counters alone stay cheap for callers that poll them.
+  const rowsWith = (state: 'pending' | 'failed', name: string): string =>
+    `(SELECT count(DISTINCT doc_id) FROM _lf_outbox WHERE state = '${state}' AND collection = '${name.replaceAll("'", "''")}')`;
   const countsSql = `SELECT o.pending, o.failed, o.oldest, (${QUARANTINE_COUNT_SQL}) AS quarantined,
-    (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS bytes
-    ${tables.map((model, i) => `, (SELECT count(*) FROM ${model.table} WHERE _deleted = 0) AS c${i}`).join('')}
+    (SELECT page_count FROM pragma_page_count()) * (SELECT page_size FROM pragma_page_size()) AS bytes,
+    (SELECT json_group_object(k, n) FROM (SELECT json_extract(last_error, '$.kind') AS k, count(DISTINCT collection || '/' || doc_id) AS n
+      FROM _lf_outbox WHERE state = 'failed' AND last_error IS NOT NULL GROUP BY k)) AS failedByKind
+    ${tables.map((model, i) => `, (SELECT count(*) FROM ${model.table} WHERE _deleted = 0) AS c${i}, ${rowsWith('pending', model.name)} AS p${i}, ${rowsWith('failed', model.name)} AS f${i}`).join('')}
     FROM (${OUTBOX_STATS_SQL}) AS o`;
   const statusCounts = (): Promise<StatusCounts> =>
     read(async (ctx) => {
-      const r = (await ctx.driver.all<OutboxStatsRow & Record<string, number | null>>(countsSql))[0];
+      const r = (await ctx.driver.all<OutboxStatsRow & Record<string, number | string | null>>(countsSql))[0];
+      const num = (key: string): number => Number(r?.[key] ?? 0);
       const rows: Record<string, number> = {};
+      const pendingRows: Record<string, number> = {};
+      const failedRows: Record<string, number> = {};
       tables.forEach((model, i) => {
-        rows[model.name] = r?.[`c${i}`] ?? 0;
+        rows[model.name] = num(`c${i}`);
+        pendingRows[model.name] = num(`p${i}`);
+        failedRows[model.name] = num(`f${i}`);
       });
-      return { outbox: outboxStatsOf(r), quarantined: r?.quarantined ?? 0, cache: { rows, bytes: r?.bytes ?? 0 } };
+      const byKind = r?.['failedByKind'];
+      const failedRowsByKind = typeof byKind === 'string' ? (JSON.parse(byKind) as StatusCounts['failedRowsByKind']) : {};
+      return { outbox: outboxStatsOf(r), pendingRows, failedRows, failedRowsByKind, quarantined: num('quarantined'), cache: { rows, bytes: num('bytes') } };
     });
 
   // Every change that can alter the failed list records the rows involved: a failure, a

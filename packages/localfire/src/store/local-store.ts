@@ -45,6 +45,15 @@ export interface LocalStore {
   /** The surface the sync engine uses: outbox, remote apply, checkpoints, quarantine. */
   readonly sync: SyncStore;
   readonly collections: readonly CollectionDef<any>[];
-  /** Closes the driver; pending live queries stop. Idempotent. */
+  /**
+   * Closes the driver; pending live queries stop. Idempotent. First runs (and awaits) every
+   * hook registered with {@link onClose}, so a sync engine on this store stops before it.
+   */
   close(): Promise<void>;
+  /**
+   * Registers `hook` to run when `close()` starts, before the driver closes (the sync engine
+   * stops itself here, so a forgotten `engine.stop()` leaves nothing running). A hook that
+   * throws does not prevent closing. Returns unregister.
+   */
+  onClose(hook: () => Promise<void> | void): () => void;
 }

@@ -80,7 +80,14 @@ export interface CacheStats {
 
 /** Every counter the sync status shows, read together (one consistent snapshot). */
 export interface StatusCounts {
+  /** Outbox entries (several per row when a row was written several times). */
   readonly outbox: OutboxStats;
+  /** Rows per collection with at least one pending outbox entry. */
+  readonly pendingRows: Readonly<Record<string, number>>;
+  /** Rows per collection with at least one failed outbox entry. */
+  readonly failedRows: Readonly<Record<string, number>>;
+  /** Rows with a failed outbox entry, by the error kind it failed with. */
+  readonly failedRowsByKind: Readonly<Partial<Record<ErrorKind, number>>>;
   readonly quarantined: number;
   readonly cache: CacheStats;
 }
@@ -177,6 +184,8 @@ export interface SyncTransaction {
    */
   recordServerVersion(collection: string, doc: { readonly id: string; readonly data: Readonly<Record<string, unknown>>; readonly version: ServerTime; readonly deleted: boolean }): Promise<void>;
   quarantine(entry: Omit<QuarantineEntry, 'at'>): Promise<void>;
+  /** Drops the quarantine entry of a document (a valid version of it arrived). No-op when none. */
+  releaseQuarantine(collection: string, path: string): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 }

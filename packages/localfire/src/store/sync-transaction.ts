@@ -197,6 +197,11 @@ export function createSyncTransaction(ctx: OpContext, models: ReadonlyMap<string
       );
     },
 
+    async releaseQuarantine(collection, path) {
+      ctx.assertOpen();
+      await write(ctx, 'DELETE FROM _lf_quarantine WHERE collection = ? AND path = ?', [collection, path]);
+    },
+
     async getMeta(key) {
       ctx.assertOpen();
       return (await driver.all<{ value: string }>('SELECT value FROM _lf_meta WHERE key = ?', [key]))[0]?.value;

@@ -44,6 +44,8 @@ export async function applyChanges(
           await quarantine(doc.collection, doc.path, `unknown collection "${doc.collection}"`, doc.data);
           break;
         }
+        // A valid version ends the document's quarantine (deferred: no extra round trip).
+        await tx.releaseQuarantine(doc.collection, doc.path);
         const local = await tx.readRow(def.name, doc.id);
         if (local === undefined && doc.deleted) break;
         // A synced row has no outbox entry (the store marks it synced only when none is left).

@@ -35,7 +35,11 @@ export type SyncEvent =
   | { readonly type: 'subscription-opened'; readonly scope: string; readonly resumed: boolean }
   | { readonly type: 'subscription-closed'; readonly scope: string }
   | ({ readonly type: 'stalled' } & RemoteStall)
-  | { readonly type: 'subscription-failed'; readonly scope: string; readonly error: LoggedError; readonly retryInMs: number | null };
+  | { readonly type: 'subscription-failed'; readonly scope: string; readonly error: LoggedError; readonly retryInMs: number | null }
+  /** The app's scopes function threw (or its live query failed): the scope set stays as it was. */
+  | { readonly type: 'scopes-failed'; readonly error: LoggedError }
+  /** The engine's view of the connection changed (see `SyncConnection`). */
+  | { readonly type: 'connection'; readonly state: 'connecting' | 'online' | 'degraded' | 'offline'; readonly reason?: string };
 
 export type SyncEventType = SyncEvent['type'];
 

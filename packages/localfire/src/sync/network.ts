@@ -1,7 +1,9 @@
 /*
- * The network-monitor port: tells the engine when to pause and when to push at once.
- * `networkFromRemote` follows the remote's own connection state (Node, tests);
- * `networkFromBrowser` follows the browser's online/offline events.
+ * The network-monitor port: the platform's signal of whether there is a network at all,
+ * which (with the app's switch, the remote's connection state) tells the engine when to
+ * pause pushing and when to push at once. It is never a judgement of listener health.
+ * `networkFromBrowser` follows the browser's online/offline events; `alwaysOnline` is the
+ * default (Node, tests); `networkFromRemote` is the remote's switch as a monitor.
  */
 import type { ConnectionState, RemotePort } from './remote.js';
 
@@ -13,7 +15,16 @@ export interface NetworkMonitor {
   subscribe(listener: (state: NetworkState) => void): () => void;
 }
 
-/** The remote's connection state as the network. */
+/** The platform signal of a platform without one: always online. */
+export const alwaysOnline: NetworkMonitor = {
+  state: 'online',
+  subscribe: () => () => undefined,
+};
+
+/**
+ * The remote's connection state as a monitor: `offline` only while the app disabled the
+ * network on purpose (`setNetworkEnabled(false)`). The engine always follows it.
+ */
 export function networkFromRemote(remote: Pick<RemotePort, 'connectionState' | 'onConnectionChange'>): NetworkMonitor {
   return {
     get state() {

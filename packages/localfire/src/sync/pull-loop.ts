@@ -3,15 +3,17 @@
  * closing them as the scope set changes, and applies each delivered batch in one local
  * transaction together with the scope's checkpoint.
  *
- * Per scope:
- *   opening ──checkpoint read──▶ open ──batch──▶ applying ──committed──▶ open
- *      ▲                          │ error (retryable), or a batch that failed to apply
- *      └──── backoff timer ◀──────┘ (resumes from the last committed checkpoint)
+ * Per scope (ScopeState):
+ *   opening ──checkpoint read, subscribe──▶ open (behind | current, as the remote reports)
+ *      ▲                                     │ error (retryable), or a batch that failed to apply
+ *      └──── retrying (backoff timer) ◀──────┘ (resumes from the last committed checkpoint)
  *   non-retryable error ─▶ failed (reported; reopened by retryNow, i.e. forceSync or a
  *                          reconnect, or when the scope set changes)
  *   scope dropped or stop() ─▶ closed (subscription closed, timer cleared)
+ * The scopes function: a failure is logged (`scopes-failed`) and reported; its live query is
+ * subscribed again after a backoff (open scopes stay open meanwhile).
  */
-import { toLocalfireError } from '../errors.js';
+import { toLocalfireError, unreachable } from '../errors.js';
 import type { LocalfireError } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { LocalStore } from '../store/local-store.js';
@@ -21,7 +23,7 @@ import type { Backoff } from './backoff.js';
 import type { InFlightWrites } from './in-flight.js';
 import type { SyncLogWriter } from './log.js';
 import { logError } from './log.js';
-import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, Subscription } from './remote.js';
+import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, Subscription, SubscriptionSyncState } from './remote.js';
 import { checkpointMetaKey, scopeKey } from './scope-key.js';
 
 /** Context handed to the app's scope declaration. */
@@ -36,6 +38,33 @@ export interface ScopeContext {
  */
 export type ScopesFn = (context: ScopeContext) => LiveQuery<readonly RemoteScope[]>;
 
+/** Where one scope's subscription stands, as the status sees it. */
+export interface ScopeReport {
+  readonly key: string;
+  /** `behind` / `current` are the remote's word (`onSyncState`); an open scope is `behind` until it says `current`. */
+  readonly state: 'opening' | 'behind' | 'current' | 'retrying' | 'failed';
+  /** Local ms when `state` began. */
+  readonly since: number;
+  /** Local ms of the last batch applied, or null. */
+  readonly lastDeliveryAt: number | null;
+  /** The scope has been current at least once since it was declared (its initial sync is done). */
+  readonly initialSyncDone: boolean;
+  /** Documents applied before the scope was first current. */
+  readonly initialDocuments: number;
+  /** Set when `state` is `retrying` or `failed`. */
+  readonly error: LocalfireError | null;
+}
+
+/** One batch applied, for the engine's latency and reachability figures. */
+export interface AppliedPull {
+  readonly scope: string;
+  readonly changes: readonly RemoteChange[];
+  /** The scope was current when the batch arrived: these are realtime changes, not catch-up. */
+  readonly realtime: boolean;
+  /** Local ms when the batch was committed. */
+  readonly at: number;
+}
+
 export interface PullLoopOptions {
   readonly store: LocalStore;
   readonly remote: Pick<RemotePort, 'subscribe'>;
@@ -47,11 +76,18 @@ export interface PullLoopOptions {
   readonly onActive?: (active: boolean) => void;
   readonly onSynced?: (at: number) => void;
   readonly onError?: (error: LocalfireError) => void;
-  readonly onSubscriptionCount?: (count: number) => void;
+  /** The scopes function failed (`error`), or emitted again after failing (`null`). */
+  readonly onScopesError?: (error: LocalfireError | null) => void;
+  /** Any scope's {@link ScopeReport} changed, or the scope set did. */
+  readonly onScopesChange?: () => void;
   /** Shared with the push loop (see in-flight.ts). */
   readonly inFlight?: InFlightWrites;
   /** A batch was committed (quarantine or rows changed): refresh whatever depends on it. */
   readonly onApplied?: () => void;
+  /** Every committed batch (also empty ones). */
+  readonly onPulled?: (pull: AppliedPull) => void;
+  /** A scope's subscription reported `current` (the server answered it). */
+  readonly onCurrent?: (scope: string) => void;
 }
 
 export interface PullLoop {
@@ -62,19 +98,31 @@ export interface PullLoop {
   whenIdle(): Promise<void>;
   /** Closes every subscription and timer; nothing is called afterwards. */
   stop(): void;
+  /** Every declared scope, in declaration order. */
+  reports(): readonly ScopeReport[];
+  /** The scopes function has emitted a scope set (until then nothing can be current). */
+  declared(): boolean;
 }
+
+type ScopeState =
+  | { readonly name: 'opening' }
+  | { readonly name: 'open'; readonly subscription: Subscription; readonly sync: SubscriptionSyncState }
+  | { readonly name: 'retrying'; readonly timer: ReturnType<typeof setTimeout>; readonly error: LocalfireError }
+  | { readonly name: 'failed'; readonly error: LocalfireError }
+  | { readonly name: 'closed' };
 
 interface ScopeEntry {
   readonly key: string;
   readonly scope: RemoteScope;
-  subscription: Subscription | null;
-  retryTimer: ReturnType<typeof setTimeout> | null;
-  /** Failed with a non-retryable error: no timer; only retryNow reopens it. */
-  failed: boolean;
+  state: ScopeState;
+  /** Local ms when `state` (or, while open, its sync state) began. */
+  since: number;
   failures: number;
   /** Bumped on every (re)open: late deliveries of an older subscription are ignored. */
   generation: number;
-  closed: boolean;
+  lastDeliveryAt: number | null;
+  initialSyncDone: boolean;
+  initialDocuments: number;
 }
 
 export function createPullLoop(options: PullLoopOptions): PullLoop {
@@ -83,6 +131,10 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   const entries = new Map<string, ScopeEntry>();
   const inFlight = new Set<Promise<unknown>>();
   let unsubscribeScopes: (() => void) | null = null;
+  /** Consecutive failures of the scopes function, and the timer that asks it again. */
+  let scopesFailures = 0;
+  let scopesRetry: ReturnType<typeof setTimeout> | null = null;
+  let declared = false;
   let stopped = false;
   let busy = 0;
 
@@ -96,24 +148,66 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     busy += delta;
     if ((before === 0) !== (busy === 0)) options.onActive?.(busy > 0);
   };
-  const countOpen = (): void => options.onSubscriptionCount?.([...entries.values()].filter((e) => e.subscription !== null).length);
+  const isLive = (entry: ScopeEntry, generation: number): boolean => entry.state.name !== 'closed' && !stopped && generation === entry.generation;
+
+  function setState(entry: ScopeEntry, state: ScopeState): void {
+    const previous = entry.state;
+    if (previous.name === 'retrying') clearTimeout(previous.timer);
+    if (previous.name === 'open' && state.name !== 'open') previous.subscription.close();
+    entry.state = state;
+    entry.since = clock();
+    if (state.name === 'open' && state.sync === 'current') entry.initialSyncDone = true;
+    options.onScopesChange?.();
+  }
 
   function onScopes(scopes: readonly RemoteScope[]): void {
     if (stopped) return;
+    declared = true;
+    if (scopesFailures > 0) {
+      scopesFailures = 0;
+      options.onScopesError?.(null);
+    }
     const wanted = new Map(scopes.map((s) => [scopeKey(s), s]));
     for (const [key, entry] of entries) {
       if (!wanted.has(key)) close(entry);
     }
     for (const [key, scope] of wanted) {
       if (entries.has(key)) continue;
-      const entry: ScopeEntry = { key, scope, subscription: null, retryTimer: null, failed: false, failures: 0, generation: 0, closed: false };
+      const entry: ScopeEntry = {
+        key, scope, state: { name: 'opening' }, since: clock(), failures: 0, generation: 0, lastDeliveryAt: null, initialSyncDone: false, initialDocuments: 0,
+      };
       entries.set(key, entry);
       void track(open(entry));
     }
+    options.onScopesChange?.();
+  }
+
+  function onScopesFailed(e: unknown): void {
+    if (stopped) return;
+    const error = toLocalfireError(e);
+    log.emit({ type: 'scopes-failed', error: logError(error) });
+    options.onScopesError?.(error);
+    // A failed live query may never run again: ask the scopes function anew after a backoff.
+    // The subscriptions already open stay as they are meanwhile.
+    unsubscribeScopes?.();
+    unsubscribeScopes = null;
+    const delay = backoff.delay(Math.min(++scopesFailures, backoff.maxRetries)) ?? 0;
+    scopesRetry = setTimeout(() => {
+      scopesRetry = null;
+      subscribeScopes();
+    }, delay);
+  }
+
+  function subscribeScopes(): void {
+    if (stopped || unsubscribeScopes) return;
+    const off = options.scopes({ userId: options.userId, store }).subscribe(onScopes, onScopesFailed);
+    if (scopesRetry !== null) off();
+    else unsubscribeScopes = off;
   }
 
   async function open(entry: ScopeEntry): Promise<void> {
     const generation = ++entry.generation;
+    if (entry.state.name !== 'opening') setState(entry, { name: 'opening' });
     let from: Checkpoint | null;
     try {
       from = parseCheckpoint(await store.sync.transaction((tx) => tx.getMeta(checkpointMetaKey(entry.key))));
@@ -121,28 +215,35 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
       fail(entry, toLocalfireError(e), generation);
       return;
     }
-    if (entry.closed || stopped || generation !== entry.generation) return;
-    let failedEarly = false;
+    if (!isLive(entry, generation)) return;
+    let syncBeforeOpen: SubscriptionSyncState = 'behind';
     try {
       const subscription = remote.subscribe(entry.scope, from, {
         onChanges: (changes, checkpoint) => track(apply(entry, generation, changes, checkpoint)),
-        onError: (error) => {
-          failedEarly = entry.subscription === null;
-          fail(entry, error, generation);
+        onError: (error) => fail(entry, error, generation),
+        onSyncState: (sync) => {
+          if (!isLive(entry, generation)) return;
+          if (entry.state.name !== 'open') syncBeforeOpen = sync;
+          else if (entry.state.sync !== sync) setState(entry, { ...entry.state, sync });
+          if (sync === 'current') options.onCurrent?.(entry.key);
         },
       });
-      if (failedEarly) return;
-      entry.subscription = subscription;
+      // The remote may have failed (or reported) from inside subscribe.
+      if (!isLive(entry, generation) || entry.state.name !== 'opening') {
+        subscription.close();
+        return;
+      }
+      setState(entry, { name: 'open', subscription, sync: syncBeforeOpen });
     } catch (e) {
       fail(entry, toLocalfireError(e), generation);
       return;
     }
     log.emit({ type: 'subscription-opened', scope: entry.key, resumed: from !== null });
-    countOpen();
   }
 
   async function apply(entry: ScopeEntry, generation: number, changes: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> {
-    if (entry.closed || stopped || generation !== entry.generation) return;
+    if (!isLive(entry, generation)) return;
+    const realtime = entry.state.name === 'open' && entry.state.sync === 'current';
     setBusy(1);
     const started = clock();
     try {
@@ -154,7 +255,11 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
       for (const q of result.quarantined) log.emit({ type: 'quarantined', ...q });
       const now = clock();
       if (changes.length > 0) log.emit({ type: 'sync-succeeded', direction: 'pull', count: changes.length, durationMs: now - started, scope: entry.key });
+      entry.lastDeliveryAt = now;
+      if (!entry.initialSyncDone) entry.initialDocuments += changes.filter((c) => c.type !== 'removed').length;
       options.onSynced?.(now);
+      options.onPulled?.({ scope: entry.key, changes, realtime, at: now });
+      options.onScopesChange?.();
       if (result.quarantined.length > 0 || result.written > 0 || result.purged > 0) options.onApplied?.();
     } catch (e) {
       const error = toLocalfireError(e);
@@ -167,46 +272,48 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
   }
 
   function fail(entry: ScopeEntry, error: LocalfireError, generation: number, forceRetry = false): void {
-    if (entry.closed || stopped || generation !== entry.generation) return;
-    entry.subscription?.close();
-    entry.subscription = null;
-    countOpen();
+    if (!isLive(entry, generation)) return;
     options.onError?.(error);
     const retry = error.retryable || forceRetry;
     const delay = retry ? (backoff.delay(Math.min(++entry.failures, backoff.maxRetries)) ?? 0) : null;
     log.emit({ type: 'subscription-failed', scope: entry.key, error: logError(error), retryInMs: delay });
     if (delay === null) {
-      entry.failed = true;
+      setState(entry, { name: 'failed', error });
       return;
     }
-    entry.retryTimer = setTimeout(() => {
-      entry.retryTimer = null;
-      void track(open(entry));
-    }, delay);
+    const timer = setTimeout(() => void track(open(entry)), delay);
+    setState(entry, { name: 'retrying', timer, error });
   }
 
   function close(entry: ScopeEntry): void {
-    entry.closed = true;
-    entry.subscription?.close();
-    entry.subscription = null;
-    if (entry.retryTimer !== null) clearTimeout(entry.retryTimer);
-    entry.retryTimer = null;
+    setState(entry, { name: 'closed' });
     entries.delete(entry.key);
     log.emit({ type: 'subscription-closed', scope: entry.key });
-    countOpen();
+  }
+
+  function report(entry: ScopeEntry): ScopeReport | null {
+    const base = { key: entry.key, since: entry.since, lastDeliveryAt: entry.lastDeliveryAt, initialSyncDone: entry.initialSyncDone, initialDocuments: entry.initialDocuments };
+    const { state } = entry;
+    switch (state.name) {
+      case 'opening':
+        return { ...base, state: 'opening', error: null };
+      case 'open':
+        return { ...base, state: state.sync, error: null };
+      case 'retrying':
+      case 'failed':
+        return { ...base, state: state.name, error: state.error };
+      case 'closed':
+        return null;
+      default:
+        return unreachable(state);
+    }
   }
 
   return {
-    start() {
-      if (stopped || unsubscribeScopes) return;
-      unsubscribeScopes = options.scopes({ userId: options.userId, store }).subscribe(onScopes, (e) => options.onError?.(toLocalfireError(e)));
-    },
+    start: subscribeScopes,
     retryNow() {
       for (const entry of entries.values()) {
-        if (entry.retryTimer === null && !entry.failed) continue;
-        if (entry.retryTimer !== null) clearTimeout(entry.retryTimer);
-        entry.retryTimer = null;
-        entry.failed = false;
+        if (entry.state.name !== 'retrying' && entry.state.name !== 'failed') continue;
         void track(open(entry));
       }
     },
@@ -215,9 +322,13 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     },
     stop() {
       stopped = true;
+      if (scopesRetry !== null) clearTimeout(scopesRetry);
+      scopesRetry = null;
       unsubscribeScopes?.();
       unsubscribeScopes = null;
       for (const entry of [...entries.values()]) close(entry);
     },
+    reports: () => [...entries.values()].flatMap((e) => report(e) ?? []),
+    declared: () => declared,
   };
 }

@@ -41,6 +41,10 @@ export interface PushLoopOptions {
   readonly backoff: Backoff;
   readonly clock: () => number;
   readonly log: Pick<SyncLogWriter, 'emit'>;
+  /**
+   * Whether to push at all: the network (the platform's signal and the app's switch), never
+   * the health of listeners, so a stalled listener cannot hold a write back.
+   */
   readonly isOnline: () => boolean;
   /** Deadline of one remote write. */
   readonly deadlineMs: number;

@@ -12,16 +12,34 @@ export interface StatusRefresher {
   busy(): boolean;
 }
 
-export function createStatusRefresher(options: { readonly store: SyncStore; readonly status: StatusCell; readonly clock: () => number }): StatusRefresher {
+const sum = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+export interface StatusRefresherOptions {
+  readonly store: SyncStore;
+  readonly status: StatusCell;
+  readonly clock: () => number;
+  /** Called as a read starts; its result is handed to `onCounted` once the counts are in, before the status is updated. */
+  readonly beforeRead?: () => number;
+  readonly onCounted?: (token: number) => void;
+}
+
+export function createStatusRefresher(options: StatusRefresherOptions): StatusRefresher {
   const { store, status, clock } = options;
   let dirty = false;
   let running: Promise<void> | null = null;
 
   async function refreshOnce(): Promise<void> {
-    const { outbox, quarantined: quarantinedCount, cache } = await store.statusCounts();
+    const token = options.beforeRead?.() ?? 0;
+    const { outbox, pendingRows, failedRows, failedRowsByKind, quarantined: quarantinedCount, cache } = await store.statusCounts();
+    options.onCounted?.(token);
     status.update({
-      pendingCount: outbox.pending,
-      failedCount: outbox.failed,
+      pendingCount: sum(pendingRows),
+      failedCount: sum(failedRows),
+      pendingRows,
+      failedRows,
+      failuresByReason: failedRowsByKind,
+      pendingEntries: outbox.pending,
+      failedEntries: outbox.failed,
       oldestPendingAt: outbox.oldestAt,
       oldestPendingAgeMs: outbox.oldestAt === null ? null : Math.max(0, clock() - outbox.oldestAt),
       quarantinedCount,

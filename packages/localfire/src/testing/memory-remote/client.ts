@@ -34,6 +34,8 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
   let closed = false;
   let latency = 0;
   let duplicates = false;
+  let stalled = false;
+  let reachable = true;
   const failures: InjectedFailure[] = [];
   const lateCommits: number[] = [];
   const connectionListeners = new Set<(state: ConnectionState) => void>();
@@ -55,6 +57,27 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
     });
   };
 
+  /** While the server is unreachable a request never settles: it waits until aborted. */
+  const awaitReachable = (signal?: AbortSignal): Promise<void> => {
+    if (reachable) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        unreachableWaiters.delete(onReachable);
+        reject(aborted());
+      };
+      const onReachable = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      unreachableWaiters.add(onReachable);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+  const unreachableWaiters = new Set<() => void>();
+  const wakeSubscriptions = () => {
+    for (const sub of [...subscriptions]) sub.wake();
+  };
+
   const ensureUsable = (signal?: AbortSignal) => {
     if (closed) throw new LocalfireError('closed', 'the memory remote client is closed');
     if (signal?.aborted) throw aborted();
@@ -73,6 +96,7 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
     async write(writes: readonly RemoteWrite[], options?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> {
       const signal = options?.signal;
       ensureUsable(signal);
+      await awaitReachable(signal);
       await pause(signal);
       ensureUsable(signal);
       const failure = failures.shift();
@@ -82,6 +106,13 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
       if (failure) throw new LocalfireError(failure.kind, `injected ${failure.kind} failure after commit`);
       return acks;
     },
+    async ping(options?: { readonly signal?: AbortSignal }): Promise<void> {
+      const signal = options?.signal;
+      ensureUsable(signal);
+      await awaitReachable(signal);
+      await pause(signal);
+      ensureUsable(signal);
+    },
     subscribe(scope, from, handlers) {
       const sub = createMemorySubscription({
         core,
@@ -90,6 +121,7 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
         from,
         handlers,
         isOnline: () => state === 'online' && !closed,
+        isStalled: () => stalled || !reachable,
         pause: () => pause(),
         duplicates: () => duplicates,
         onClose: () => subscriptions.delete(sub),
@@ -126,7 +158,19 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
           // Like the Firestore adapter: one failing listener must not starve the others (the engine).
         }
       }
-      if (online) for (const sub of subscriptions) sub.wake();
+      wakeSubscriptions();
+    },
+    stallSubscriptions(on) {
+      if (stalled === on) return;
+      stalled = on;
+      wakeSubscriptions();
+    },
+    setReachable(on) {
+      if (reachable === on) return;
+      reachable = on;
+      if (on) for (const resume of [...unreachableWaiters]) resume();
+      if (on) unreachableWaiters.clear();
+      wakeSubscriptions();
     },
     failNextWrites(count, kind, failOptions) {
       for (let i = 0; i < count; i++) failures.push({ kind, afterCommit: failOptions?.afterCommit ?? false });

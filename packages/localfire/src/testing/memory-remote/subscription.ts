@@ -1,9 +1,11 @@
 /*
  * One subscription: a pump that reads the backend's change log from its position and
- * delivers batches, one at a time (each awaited), while the client is online.
+ * delivers batches, one at a time (each awaited), while the client is online and its
+ * subscriptions are not stalled.
  *
  *   idle --wake (online)--> pause --> read log --(changes)--> deliver --> pause ...
- *                                        \--(nothing new)--> idle
+ *                                        \--(nothing new)--> idle, reported 'current'
+ *   offline / stalled (checked at wake and before each read) --> reported 'behind'
  *   any state --close / error--> closed (no handler call afterwards)
  *
  * Reading the log from a position is what makes resume, offline catch-up and ordering
@@ -13,13 +15,16 @@
  */
 import { LocalfireError, toLocalfireError } from '../../errors.js';
 import { compareCheckpoints, decodeRemoteDocument } from '../../sync/codec.js';
-import type { Checkpoint, RemoteChange, RemoteScope, Subscription, SubscriptionHandlers } from '../../sync/remote.js';
+import type { Checkpoint, RemoteChange, RemoteScope, Subscription, SubscriptionHandlers, SubscriptionSyncState } from '../../sync/remote.js';
 import type { BackendCore } from './backend.js';
 import { compileScope } from './scope.js';
 import type { ScopeMatcher } from './scope.js';
 
 export interface MemorySubscription extends Subscription {
-  /** Something changed (a commit, back online): deliver what is new, unless already doing so. */
+  /**
+   * Something changed (a commit, back online, stall lifted, gone offline): deliver what is
+   * new unless already doing so, or report 'behind' when it cannot deliver.
+   */
   wake(): void;
 }
 
@@ -30,6 +35,8 @@ export interface MemorySubscriptionOptions {
   readonly from: Checkpoint | null;
   readonly handlers: SubscriptionHandlers;
   isOnline(): boolean;
+  /** The client's subscriptions are stalled (see `MemoryRemote.stallSubscriptions`). */
+  isStalled(): boolean;
   /** Waits before each delivery (latency or a microtask). */
   pause(): Promise<void>;
   duplicates(): boolean;
@@ -47,6 +54,14 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
   let next = 0;
   let closed = false;
   let running = false;
+  let reported: SubscriptionSyncState | null = null;
+
+  const report = (state: SubscriptionSyncState) => {
+    if (closed || reported === state) return;
+    reported = state;
+    handlers.onSyncState?.(state);
+  };
+  const canDeliver = () => options.isOnline() && !options.isStalled();
 
   const close = () => {
     if (closed) return;
@@ -117,12 +132,13 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
     try {
       for (;;) {
         await options.pause();
-        if (closed || !options.isOnline()) return;
+        if (closed) return;
+        if (!canDeliver()) return report('behind');
         if (!matcher && !start()) return;
         if (!matcher) return;
         const batch = collect(matcher);
         if ('deniedPath' in batch) return fail(denied(batch.deniedPath, userId));
-        if (batch.changes.length === 0) return;
+        if (batch.changes.length === 0) return report('current');
         await handlers.onChanges(batch.changes, batch.checkpoint);
         if (options.duplicates() && !closed) await handlers.onChanges(batch.changes, batch.checkpoint);
       }
@@ -135,7 +151,9 @@ export function createMemorySubscription(options: MemorySubscriptionOptions): Me
 
   return {
     wake() {
-      if (!closed && !running) void run();
+      if (closed) return;
+      if (!canDeliver()) report('behind');
+      if (!running) void run();
     },
     close,
   };

@@ -100,11 +100,16 @@ export interface MemoryBackend {
  * Timing: with latency 0 (the default) every outcome and delivery happens on a later
  * microtask (no timers, so fake timers never block it); with `setLatency(ms)` writes settle
  * and batches are delivered after `setTimeout(ms)`, so fake timers drive them.
- * Offline: writes reject with `offline` at once (nothing is queued); subscriptions pause
- * and, once online, deliver everything they missed from where they were.
+ * Offline: writes and pings reject with `offline` at once (nothing is queued); subscriptions
+ * pause (reporting `onSyncState('behind')`) and, once online, deliver everything they missed
+ * from where they were, then report `'current'`. A subscription reports `'current'` each time
+ * a delivery pass finds nothing more to deliver (after `'behind'` or on its first pass).
+ * `ping()` answers after the added latency unless offline or unreachable.
  */
 export interface MemoryRemote extends RemotePort {
   readonly userId: string | null;
+  /** Always present here: answers unless offline (rejects `offline`) or unreachable (never settles until aborted). */
+  ping(options?: { readonly signal?: AbortSignal }): Promise<void>;
   setOnline(online: boolean): void;
   /**
    * The next `count` write calls reject with `kind`. With `afterCommit` the writes are
@@ -123,4 +128,16 @@ export interface MemoryRemote extends RemotePort {
    * (the server has it): the caller then gets `aborted` and never the ack.
    */
   commitLate(count: number, options: { readonly lagMs: number }): void;
+  /**
+   * A stalled listener: while on, this client's subscriptions deliver nothing and report
+   * `onSyncState('behind')`; writes and pings work as usual (the connection state stays
+   * what it was). Turned off, they deliver what they missed and report `'current'`.
+   */
+  stallSubscriptions(on: boolean): void;
+  /**
+   * A server that does not answer while the network looks fine: while off, writes and
+   * pings never settle (they wait until their signal aborts, or until reachable again) and
+   * subscriptions report `'behind'`; the connection state stays `online`.
+   */
+  setReachable(reachable: boolean): void;
 }
