@@ -28,6 +28,8 @@ export type { EngineStatus, InitialSyncProgress, OfflineReason, SyncConnection, 
 export type { LatencyStats } from './sync/latency.js';
 export type { ScopeContext, ScopesFn } from './sync/pull-loop.js';
 export type { LoggedError, SyncDirection, SyncEvent, SyncEventType, SyncLog, SyncLogEntry, SyncLogSink } from './sync/log.js';
+export { DEFAULT_SUSPECT_TIMESTAMP_MS } from './sync/suspect-timestamps.js';
+export type { SuspectTimestamp } from './sync/suspect-timestamps.js';
 export { alwaysOnline, combineNetworks, networkFromBrowser, networkFromRemote } from './sync/network.js';
 export type { BrowserWindowLike, NetworkMonitor, NetworkState } from './sync/network.js';
 export type { BackoffOptions } from './sync/backoff.js';

@@ -70,6 +70,12 @@ export interface SyncEngineOptions {
    * `degraded`. Default 5 000 ms: the spec's promise for a change to reach another device.
    */
   readonly lagGraceMs?: number;
+  /**
+   * A delivered document whose `updatedAt` is further than this from its commit time is
+   * reported (`suspect-timestamp` event, `status.suspectTimestamps`) and still applied.
+   * Default {@link DEFAULT_SUSPECT_TIMESTAMP_MS} (60 s).
+   */
+  readonly suspectTimestampMs?: number;
 }
 
 /**
@@ -107,6 +113,9 @@ interface Running {
   readonly reach: Reachability;
   readonly disposers: (() => void)[];
 }
+
+/** How many suspect timestamps the status keeps (the log has them all). */
+const SUSPECTS_KEPT = 20;
 
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const { store, remote } = options;
@@ -267,6 +276,11 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         measurements.notePulled(pulled);
       },
       onApplied: () => refresher.request(),
+      ...(options.suspectTimestampMs === undefined ? {} : { suspectTimestampMs: options.suspectTimestampMs }),
+      onSuspectTimestamps: (found) => {
+        const { count, recent } = cell.get().suspectTimestamps;
+        commit({ suspectTimestamps: { count: count + found.length, recent: [...recent, ...found].slice(-SUSPECTS_KEPT) } });
+      },
       inFlight,
     });
     // Closing the store stops the engine: a forgotten stop() leaves nothing running.

@@ -4,6 +4,7 @@
  */
 import type { ErrorKind } from '../errors.js';
 import type { RemoteStall } from './remote.js';
+import type { SuspectTimestamp } from './suspect-timestamps.js';
 import type { ConflictResolution } from './resolve.js';
 import type { MergePolicy } from '../schema/fields.js';
 
@@ -29,6 +30,10 @@ export type SyncEvent =
   | { readonly type: 'write-retried' | 'write-discarded'; readonly collection: string; readonly id: string; readonly count: number }
   | { readonly type: 'conflict-detected'; readonly collection: string; readonly id: string; readonly field: string; readonly policy: MergePolicy; readonly resolution: ConflictResolution }
   | { readonly type: 'quarantined'; readonly collection: string; readonly path: string; readonly reason: string }
+  /** A delivered document's `updatedAt` is far from its commit time (server code wrote a literal time): applied, and reported. */
+  | ({ readonly type: 'suspect-timestamp' } & SuspectTimestamp)
+  /** Documents that left a field-filtered scope while no subscription was open, found on resume and removed. */
+  | { readonly type: 'scope-reconciled'; readonly scope: string; readonly removed: number }
   | { readonly type: 'cache-evicted'; readonly collection: string; readonly count: number }
   | { readonly type: 'online' }
   | { readonly type: 'offline' }

@@ -24,7 +24,11 @@ import type { InFlightWrites } from './in-flight.js';
 import type { SyncLogWriter } from './log.js';
 import { logError } from './log.js';
 import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, Subscription, SubscriptionSyncState } from './remote.js';
+import { childRemovals } from './cascade.js';
+import { hasFieldFilters, reconcileScope } from './scope-reconcile.js';
 import { checkpointMetaKey, scopeKey } from './scope-key.js';
+import { DEFAULT_SUSPECT_TIMESTAMP_MS, findSuspectTimestamps } from './suspect-timestamps.js';
+import type { SuspectTimestamp } from './suspect-timestamps.js';
 
 /** Context handed to the app's scope declaration. */
 export interface ScopeContext {
@@ -67,7 +71,11 @@ export interface AppliedPull {
 
 export interface PullLoopOptions {
   readonly store: LocalStore;
-  readonly remote: Pick<RemotePort, 'subscribe'>;
+  readonly remote: Pick<RemotePort, 'subscribe' | 'countInScope' | 'stillInScope'>;
+  /** A delivered document whose `updatedAt` is further than this from its commit is reported (see suspect-timestamps.ts). */
+  readonly suspectTimestampMs?: number;
+  /** Told of each such document, after its batch is applied. */
+  readonly onSuspectTimestamps?: (found: readonly SuspectTimestamp[]) => void;
   readonly userId: string;
   readonly scopes: ScopesFn;
   readonly backoff: Backoff;
@@ -217,6 +225,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     }
     if (!isLive(entry, generation)) return;
     let syncBeforeOpen: SubscriptionSyncState = 'behind';
+    let reconciled = false;
     try {
       const subscription = remote.subscribe(entry.scope, from, {
         onChanges: (changes, checkpoint) => track(apply(entry, generation, changes, checkpoint)),
@@ -225,7 +234,13 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
           if (!isLive(entry, generation)) return;
           if (entry.state.name !== 'open') syncBeforeOpen = sync;
           else if (entry.state.sync !== sync) setState(entry, { ...entry.state, sync });
-          if (sync === 'current') options.onCurrent?.(entry.key);
+          if (sync !== 'current') return;
+          // A resumed field-filtered scope: find what left it while no subscription was open (once per open).
+          if (from !== null && !reconciled && hasFieldFilters(entry.scope)) {
+            reconciled = true;
+            void track(reconcile(entry, generation));
+          }
+          options.onCurrent?.(entry.key);
         },
       });
       // The remote may have failed (or reported) from inside subscribe.
@@ -241,18 +256,38 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     log.emit({ type: 'subscription-opened', scope: entry.key, resumed: from !== null });
   }
 
-  async function apply(entry: ScopeEntry, generation: number, changes: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> {
+  /** Removes, through the normal apply path, the local rows the server no longer has in a resumed scope (scope-reconcile.ts). */
+  async function reconcile(entry: ScopeEntry, generation: number): Promise<void> {
+    const def = defs.get(entry.scope.collection);
+    if (def === undefined) return;
+    try {
+      const removed = await reconcileScope({ store, remote, def, scope: entry.scope });
+      if (removed.length === 0 || !isLive(entry, generation)) return;
+      log.emit({ type: 'scope-reconciled', scope: entry.key, removed: removed.length });
+      await apply(entry, generation, removed, null);
+    } catch (e) {
+      // The next resume tries again; the subscription itself is fine.
+      log.emit({ type: 'sync-failed', direction: 'pull', count: 0, error: logError(toLocalfireError(e)), paths: [], scope: entry.key });
+    }
+  }
+
+  async function apply(entry: ScopeEntry, generation: number, delivered: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> {
     if (!isLive(entry, generation)) return;
     const realtime = entry.state.name === 'open' && entry.state.sync === 'current';
     setBusy(1);
     const started = clock();
     try {
+      const removed = delivered.filter((c): c is Extract<RemoteChange, { type: 'removed' }> => c.type === 'removed');
+      const changes = removed.length === 0 ? delivered : [...delivered, ...(await childRemovals(store, removed))];
       if (changes.length > 0) log.emit({ type: 'sync-started', direction: 'pull', count: changes.length, scope: entry.key });
       const metaKey = checkpointMetaKey(entry.key);
       const result = await store.sync.transaction((tx) => applyChanges(tx, defs, changes, { metaKey, value: checkpoint }, (doc) => options.inFlight?.noteSnapshot(doc)));
       entry.failures = 0;
       for (const c of result.conflicts) log.emit({ type: 'conflict-detected', ...c });
       for (const q of result.quarantined) log.emit({ type: 'quarantined', ...q });
+      const suspects = findSuspectTimestamps(changes, options.suspectTimestampMs ?? DEFAULT_SUSPECT_TIMESTAMP_MS);
+      for (const s of suspects) log.emit({ type: 'suspect-timestamp', ...s });
+      if (suspects.length > 0) options.onSuspectTimestamps?.(suspects);
       const now = clock();
       if (changes.length > 0) log.emit({ type: 'sync-succeeded', direction: 'pull', count: changes.length, durationMs: now - started, scope: entry.key });
       entry.lastDeliveryAt = now;
@@ -263,7 +298,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
       if (result.quarantined.length > 0 || result.written > 0 || result.purged > 0) options.onApplied?.();
     } catch (e) {
       const error = toLocalfireError(e);
-      log.emit({ type: 'sync-failed', direction: 'pull', count: changes.length, error: logError(error), paths: [], scope: entry.key });
+      log.emit({ type: 'sync-failed', direction: 'pull', count: delivered.length, error: logError(error), paths: [], scope: entry.key });
       // The batch was rolled back with its checkpoint: resubscribe from the last committed one.
       fail(entry, error, generation, true);
     } finally {

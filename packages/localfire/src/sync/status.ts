@@ -3,6 +3,7 @@ import type { ErrorKind } from '../errors.js';
 import type { CacheStats } from '../store/sync-store.js';
 import type { LatencyStats } from './latency.js';
 import type { LoggedError } from './log.js';
+import type { SuspectTimestamp } from './suspect-timestamps.js';
 import { createObservableCell } from './observable.js';
 import type { Observable, ObservableCell } from './observable.js';
 
@@ -92,6 +93,12 @@ export interface EngineStatus {
   /** The app's scopes function failed (logged as `scopes-failed`); null once it emits again. */
   readonly scopesError: (LoggedError & { readonly at: number }) | null;
   readonly quarantinedCount: number;
+  /**
+   * Documents delivered this session whose `updatedAt` was far from their commit time (server
+   * code that wrote a literal time; see suspect-timestamps.ts): how many, and the latest few
+   * (newest last), each also a `suspect-timestamp` log event.
+   */
+  readonly suspectTimestamps: { readonly count: number; readonly recent: readonly SuspectTimestamp[] };
   /** Open realtime subscriptions. */
   readonly subscriptions: number;
   readonly initialSync: InitialSyncProgress;
@@ -127,6 +134,7 @@ export const INITIAL_STATUS: EngineStatus = {
   lastError: null,
   scopesError: null,
   quarantinedCount: 0,
+  suspectTimestamps: { count: 0, recent: [] },
   subscriptions: 0,
   initialSync: { documentsReceived: 0, scopesCurrent: 0, scopesTotal: 0, done: false },
   latency: { push: null, pull: null },

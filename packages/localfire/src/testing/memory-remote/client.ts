@@ -1,6 +1,7 @@
 import { LocalfireError } from '../../errors.js';
 import type { ErrorKind } from '../../errors.js';
-import type { ConnectionState, RemoteWrite, WriteAck } from '../../sync/remote.js';
+import type { ConnectionState, RemoteScope, RemoteWrite, WriteAck } from '../../sync/remote.js';
+import { compileScope } from './scope.js';
 import type { BackendCore } from './backend.js';
 import { createMemorySubscription } from './subscription.js';
 import type { MemorySubscription } from './subscription.js';
@@ -88,6 +89,20 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
     for (const sub of subscriptions) sub.wake();
   });
 
+  /** The ids of the documents in `scope` now (tombstones too, as a Firestore query returns them), as a server read would. */
+  const readScope = async (scope: RemoteScope): Promise<string[]> => {
+    ensureUsable();
+    await awaitReachable();
+    await pause();
+    ensureUsable();
+    const matcher = compileScope(core.store.defs, scope);
+    if (matcher instanceof LocalfireError) throw matcher;
+    if (!core.allowed({ userId, path: matcher.collectionPath, op: 'read' })) {
+      throw new LocalfireError('permission-denied', `read of ${matcher.collectionPath} denied`, { details: { path: matcher.collectionPath, userId } });
+    }
+    return core.store.all().filter((doc) => doc.version > 0 && matcher.underParents(doc) && matcher.matchesFilters(doc)).map((doc) => doc.id);
+  };
+
   const client: MemoryRemote = {
     userId,
     get connectionState() {
@@ -112,6 +127,13 @@ export function createMemoryClient(core: BackendCore, userId: string | null): Me
       await awaitReachable(signal);
       await pause(signal);
       ensureUsable(signal);
+    },
+    async countInScope(scope) {
+      return (await readScope(scope)).length;
+    },
+    async stillInScope(scope, ids) {
+      const wanted = new Set(ids);
+      return new Set((await readScope(scope)).filter((id) => wanted.has(id)));
     },
     subscribe(scope, from, handlers) {
       const sub = createMemorySubscription({
