@@ -6,7 +6,7 @@ import { createLocalStore } from 'localfire';
 import type { LiveQuery, LocalStore, SqliteDriver } from 'localfire';
 import { createNodeSqliteDriver } from 'localfire/node';
 import { chatCollections, createChatRepositories } from '../src/index.js';
-import type { ChatRepositories } from '../src/index.js';
+import type { ChatRepositories, Conversation } from '../src/index.js';
 
 export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
@@ -52,7 +52,7 @@ export function tempDir(): { readonly dir: string; cleanup(): void } {
 /** Seeds users alice, bob and carol (and any extra uids). */
 export async function seedUsers(chat: ChatFixture, uids: readonly string[] = ['alice', 'bob', 'carol']): Promise<void> {
   for (const uid of uids) {
-    await chat.users.create({ id: uid, email: `${uid}@example.com`, displayName: uid[0]!.toUpperCase() + uid.slice(1), isOnline: false });
+    await chat.users.create({ id: uid, displayName: uid[0]!.toUpperCase() + uid.slice(1), isOnline: false });
   }
 }
 
@@ -95,4 +95,13 @@ export function record<T>(query: LiveQuery<T>): Recorder<T> {
     },
     stop,
   };
+}
+
+/** A group of `creatorId` whose invitees have all accepted: every one of them a member. */
+export async function createJoinedGroup(chat: ChatRepositories, creatorId: string, inviteeIds: readonly string[], groupName?: string): Promise<Conversation> {
+  const group = await chat.conversations.createGroupConversation(creatorId, inviteeIds, groupName);
+  for (const id of new Set(inviteeIds)) if (id !== creatorId) await chat.conversations.acceptInvitation(group.id, id);
+  const joined = await chat.conversations.read(group.id);
+  if (joined === undefined) throw new Error(`group ${group.id} vanished`);
+  return joined;
 }

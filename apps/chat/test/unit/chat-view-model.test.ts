@@ -34,7 +34,7 @@ describe('ChatViewModel', () => {
     alice.remote.setOnline(false);
     await aliceChat.send('  hello Bob  ');
     const sending = await until(aliceChat, (s) => s.messages.length === 1);
-    expect(sending.messages[0]).toMatchObject({ text: 'hello Bob', senderId: 'alice', senderName: 'Alice', status: 'sending' });
+    expect(sending.messages[0]).toMatchObject({ text: 'hello Bob', senderId: 'alice', status: 'sending' });
     expect(sending.title).toBe('Bob');
 
     alice.remote.setOnline(true);
@@ -65,7 +65,7 @@ describe('ChatViewModel', () => {
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
     for (let i = 1; i <= 7; i++) {
       world.advance();
-      await alice.repositories.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice', senderName: 'Alice' });
+      await alice.repositories.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice' });
     }
     const vm = track(createChatViewModel({ repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' }, pageSize: 3 }));
     await until(vm, (s) => s.messages.length === 3);

@@ -29,7 +29,7 @@ describe('ConversationListViewModel', () => {
     world.advance();
     const group = await vm.startGroupConversation(['bob', 'carol'], '  Weekend  ');
     world.advance();
-    await alice.repositories.messages.sendMessage({ conversationId: withBob, text: 'hi Bob', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId: withBob, text: 'hi Bob', senderId: 'alice' });
 
     const state = await until(vm, (s) => s.conversations[0]?.lastMessageText === 'hi Bob');
     expect(state.status).toBe('ready');
@@ -49,9 +49,9 @@ describe('ConversationListViewModel', () => {
     await seedUsers(alice, ['alice']);
     await seedUsers(bob, ['bob']);
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
-    await alice.repositories.messages.sendMessage({ conversationId, text: 'one', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId, text: 'one', senderId: 'alice' });
     world.advance();
-    await alice.repositories.messages.sendMessage({ conversationId, text: 'two', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId, text: 'two', senderId: 'alice' });
 
     const bobList = track(createConversationListViewModel({ repositories: bob.repositories, userId: 'bob' }));
     const state = await until(bobList, (s) => s.conversations[0]?.unreadCount === 2);

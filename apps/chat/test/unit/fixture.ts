@@ -62,7 +62,7 @@ export function createWorld(): World {
 /** Seeds profiles on a device (they sync to the backend like any write). */
 export async function seedUsers(device: Device, ids: readonly string[]): Promise<void> {
   for (const id of ids) {
-    await device.repositories.users.create({ id, email: `${id}@example.com`, displayName: id[0]!.toUpperCase() + id.slice(1), isOnline: id === 'bob' });
+    await device.repositories.users.create({ id, displayName: id[0]!.toUpperCase() + id.slice(1), isOnline: id === 'bob' });
   }
 }
 

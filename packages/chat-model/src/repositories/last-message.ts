@@ -1,31 +1,40 @@
 import { LocalfireError } from 'localfire';
 import type { Repository, Stored } from 'localfire';
+import { CHAT_LIMITS } from '../collections/limits.js';
 import type { ConversationEntity } from '../collections/conversations.js';
 
 /** The part of a message a conversation's preview shows. */
-export interface LastMessagePreview {
+export interface PreviewSource {
   readonly text: string;
   readonly senderId: string;
-  readonly senderName: string;
   readonly timestamp: Date;
 }
 
 /**
- * Sets the conversation's last-message preview and moves `lastActivityAt` forward (never
- * back) to the message time. Runs inside the caller's transaction.
+ * The first `max` characters (code points, as the rules count) of `text`, its line breaks and
+ * runs of spaces folded to one space; cut ones end with `…` (within the limit).
+ */
+export function excerpt(text: string, max: number = CHAT_LIMITS.previewText): string {
+  const folded = text.replace(/\s+/g, ' ').trim();
+  const chars = [...folded];
+  if (chars.length <= max) return folded;
+  return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+}
+
+/**
+ * Sets the conversation's last-message preview (a bounded excerpt, the sender and the time,
+ * as one field) and moves `lastActivityAt` forward (never back) to the message time. Runs
+ * inside the caller's transaction.
  */
 export async function writeLastMessage(
   repo: Repository<ConversationEntity>,
   conversation: Stored<ConversationEntity>,
-  preview: LastMessagePreview,
+  message: PreviewSource,
 ): Promise<Stored<ConversationEntity>> {
-  const activity = Math.max(conversation.lastActivityAt.getTime(), preview.timestamp.getTime());
+  const activity = Math.max(conversation.lastActivityAt.getTime(), message.timestamp.getTime());
   return repo.update(conversation.id, {
-    lastMessageText: preview.text,
-    lastMessageSenderId: preview.senderId,
-    lastMessageSenderName: preview.senderName,
-    lastMessageTimestamp: preview.timestamp,
-    lastActivityAt: activity === conversation.lastActivityAt.getTime() ? conversation.lastActivityAt : preview.timestamp,
+    lastMessage: { text: excerpt(message.text), senderId: message.senderId, sentAt: message.timestamp.getTime() },
+    lastActivityAt: activity === conversation.lastActivityAt.getTime() ? conversation.lastActivityAt : message.timestamp,
   });
 }
 

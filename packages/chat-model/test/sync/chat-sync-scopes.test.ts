@@ -75,7 +75,7 @@ describe('chatSyncScopes', () => {
     await scopes.waitForCount(1);
     const before = scopeQueries;
     expect(before).toBeGreaterThan(0); // the first run, counted
-    for (const text of ['one', 'two', 'three']) await chat.messages.sendMessage({ conversationId: 'c1', text, senderId: 'alice', senderName: 'Alice' });
+    for (const text of ['one', 'two', 'three']) await chat.messages.sendMessage({ conversationId: 'c1', text, senderId: 'alice' });
     await chat.store.sync.nextWakeAt(0); // after every queued live re-run
     expect(scopeQueries).toBe(before);
     expect(scopes.values).toHaveLength(1);
@@ -114,8 +114,8 @@ describe('chatSyncScopes', () => {
     await pulledConversation(chat, 'c1', ['alice', 'bob']);
     const scopes = record(chatSyncScopes({ userId: 'alice', store: chat.store }));
     await scopes.waitForCount(1);
-    await chat.messages.sendMessage({ conversationId: 'c1', text: 'hi', senderId: 'alice', senderName: 'Alice' });
-    await chat.users.create({ id: 'alice', email: 'a@example.com', displayName: 'Alice', isOnline: true });
+    await chat.messages.sendMessage({ conversationId: 'c1', text: 'hi', senderId: 'alice' });
+    await chat.users.create({ id: 'alice', displayName: 'Alice', isOnline: true });
     await scopes.settle();
     expect(scopes.values).toHaveLength(1);
     scopes.stop();

@@ -79,7 +79,7 @@ describe.each(WINDOWS)('randomized soak over the Firestore emulator, $name', { t
         const mine = await d.conversations.observeConversations(d.userId).get();
         if (mine.length === 0) return operations['direct']!(d);
         const text = `soak ${SEED} #${++n}`;
-        const m = await d.messages.sendMessage({ conversationId: pick(mine).id, text, senderId: d.userId, senderName: d.userId });
+        const m = await d.messages.sendMessage({ conversationId: pick(mine).id, text, senderId: d.userId });
         sent.set(m.id, text);
       },
       async read(d) {

@@ -42,7 +42,7 @@ describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
     const onA: Message[][] = [];
     const stopA = alice.messages.observeMessages(conversation.id).subscribe((m) => onA.push(m));
 
-    const sent = await alice.messages.sendMessage({ conversationId: conversation.id, text: 'hi Bob', senderId: 'alice', senderName: 'Alice' });
+    const sent = await alice.messages.sendMessage({ conversationId: conversation.id, text: 'hi Bob', senderId: 'alice' });
     expect(sent.status).toBe('sending');
     await until(() => onB.at(-1)?.some((m) => m.id === sent.id) === true, "bob's observeMessages to show alice's message");
     const received = onB.at(-1)!.find((m) => m.id === sent.id)!;
@@ -86,7 +86,7 @@ describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
     const stopB = bob.messages.observeMessages(conversation.id).subscribe((m) => onB.push(m));
     const sentIds: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const m = await alice.messages.sendMessage({ conversationId: conversation.id, text: `offline ${i}`, senderId: 'alice', senderName: 'Alice' });
+      const m = await alice.messages.sendMessage({ conversationId: conversation.id, text: `offline ${i}`, senderId: 'alice' });
       sentIds.push(m.id);
     }
     const local = await alice.messages.getMessages(conversation.id, 50);
