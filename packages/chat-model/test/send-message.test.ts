@@ -95,7 +95,7 @@ describe('MessageRepository.sendMessage', () => {
       { name: 'whitespace text', kind: 'validation', input: () => ({ conversationId: conv.id, text: ' \n\t ', senderId: 'alice' }) },
       { name: 'unknown conversation', kind: 'not-found', input: () => ({ conversationId: 'nope', text: 'hi', senderId: 'alice' }) },
       { name: 'sender not a participant', kind: 'precondition', input: () => ({ conversationId: conv.id, text: 'hi', senderId: 'carol' }) },
-      { name: 'text over the limit', kind: 'validation', input: () => ({ conversationId: conv.id, text: '😀'.repeat(CHAT_LIMITS.messageText + 1), senderId: 'alice' }) },
+      { name: 'text over the limit', kind: 'validation', input: () => ({ conversationId: conv.id, text: '😀'.repeat(CHAT_LIMITS.messageText / 2 + 1), senderId: 'alice' }) },
     ] as const;
 
     it.each(cases)('$name -> $kind', async ({ kind, input }) => {
@@ -110,12 +110,12 @@ describe('MessageRepository.sendMessage', () => {
   });
 
   it('keeps a bounded excerpt of the last message in the preview, not its whole text', async () => {
-    const text = `${'😀'.repeat(CHAT_LIMITS.messageText - 20)}\n\n  ${'tail '.repeat(2)}`;
+    const text = `${'😀'.repeat(CHAT_LIMITS.messageText / 2 - 10)}\n\n  ${'tail '.repeat(2)}`;
     const msg = await chat.messages.sendMessage({ conversationId: conv.id, text, senderId: 'alice' });
     expect(msg.text).toBe(text);
     const preview = (await chat.conversations.read(conv.id))?.lastMessage?.text ?? '';
-    expect([...preview]).toHaveLength(CHAT_LIMITS.previewText);
-    expect(preview).toBe(`${'😀'.repeat(CHAT_LIMITS.previewText - 1)}…`);
+    // 99 emoji (two UTF-16 units each) and the ellipsis: within the limit, no emoji split.
+    expect(preview).toBe(`${'😀'.repeat(CHAT_LIMITS.previewText / 2 - 1)}…`);
     await chat.messages.sendMessage({ conversationId: conv.id, text: 'short\nand  spaced ', senderId: 'alice' });
     expect((await chat.conversations.read(conv.id))?.lastMessage?.text).toBe('short and spaced');
   });

@@ -3,7 +3,7 @@ export { LocalfireError, isLocalfireError, isRetryable, toLocalfireError, unreac
 export type { ErrorKind, LocalfireErrorOptions } from './errors.js';
 export { field } from './schema/fields.js';
 export type { FieldKind, FieldSpec, FieldOptions, FieldsFor, KindType, MergePolicy } from './schema/fields.js';
-export { checkFieldLimits, codePointLength } from './rules/field-limits.js';
+export { checkFieldLimits } from './rules/field-limits.js';
 export {
   extractRulesValidation, generateRulesValidation, replaceRulesValidation, RULES_VALIDATION_BEGIN, RULES_VALIDATION_END,
 } from './rules/generate-rules-validation.js';

@@ -1,7 +1,7 @@
 /**
  * The chat's size limits: declared on the collections' fields (so the generated rules check
  * them on the server and the repositories refuse a write past them before storing anything).
- * Lengths count Unicode code points, as the rules do.
+ * Lengths count UTF-16 code units (JavaScript's `length`: an emoji counts 2), as the rules do.
  */
 export const CHAT_LIMITS = {
   /** A user id (Firebase Auth uids are at most 128 characters). */

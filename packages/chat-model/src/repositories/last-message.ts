@@ -11,14 +11,19 @@ export interface PreviewSource {
 }
 
 /**
- * The first `max` characters (code points, as the rules count) of `text`, its line breaks and
- * runs of spaces folded to one space; cut ones end with `…` (within the limit).
+ * At most `max` characters of `text` (UTF-16 code units, as the rules count), its line breaks
+ * and runs of spaces folded to one space; a cut one ends with `…` (within the limit) and never
+ * splits a character.
  */
 export function excerpt(text: string, max: number = CHAT_LIMITS.previewText): string {
   const folded = text.replace(/\s+/g, ' ').trim();
-  const chars = [...folded];
-  if (chars.length <= max) return folded;
-  return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  if (folded.length <= max) return folded;
+  let cut = '';
+  for (const char of folded) {
+    if (cut.length + char.length > max - 1) break;
+    cut += char;
+  }
+  return `${cut.trimEnd()}…`;
 }
 
 /**

@@ -32,7 +32,7 @@ export interface FieldSpec<K extends FieldKind = FieldKind, O extends boolean = 
   /** Optional fields may be absent (stored as NULL). Adding an optional field to an existing database needs no migration code. */
   readonly optional: O;
   /**
-   * `string` fields: the most characters (Unicode code points) a write may store. Checked by
+   * `string` fields: the most characters a write may store, in UTF-16 code units (JavaScript's `length`, what the rules' `string.size()` counts). Checked by
    * {@link checkFieldLimits} before a write and by the rules `generateRulesValidation` prints.
    */
   readonly maxLength?: number;
