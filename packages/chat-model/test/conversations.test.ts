@@ -173,3 +173,48 @@ describe('observeConversations', () => {
     await expect(chat.conversations.updateLastMessage('missing', msg)).rejects.toMatchObject({ kind: 'not-found' });
   });
 });
+
+describe('group membership by consent', () => {
+  let chat: ChatFixture;
+  beforeEach(async () => {
+    chat = await openChat();
+    await seedUsers(chat, ['alice', 'bob', 'carol', 'dave']);
+  });
+  afterEach(() => chat.close());
+
+  it('an invitee sees the invitation, not the conversation, until they accept; a decline drops it', async () => {
+    const group = await chat.conversations.createGroupConversation('alice', ['bob', 'carol'], 'Trio');
+    const bobList = record(chat.conversations.observeConversations('bob'));
+    const bobInvites = record(chat.conversations.observeInvitations('bob'));
+    await bobList.waitForCount(1);
+    await bobInvites.waitForCount(1);
+    expect(bobList.last()).toEqual([]);
+    expect(bobInvites.last().map((c) => c.id)).toEqual([group.id]);
+
+    const outboxBefore = (await chat.store.sync.listOutbox()).length;
+    const joined = await chat.conversations.acceptInvitation(group.id, 'bob');
+    expect(joined).toMatchObject({ participantIds: ['alice', 'bob'], invitedIds: ['carol'] });
+    await bobList.waitForCount(2);
+    expect(bobList.last().map((c) => c.id)).toEqual([group.id]);
+    await bobInvites.waitForCount(2);
+    expect(bobInvites.last()).toEqual([]);
+    // Joining is an arrayUnion of oneself, so a concurrent change of the members is never overwritten.
+    const [join] = (await chat.store.sync.listOutbox()).slice(outboxBefore);
+    expect(join?.fields.participantIds).toEqual({ op: 'union', values: ['bob'] });
+
+    expect(await chat.conversations.declineInvitation(group.id, 'carol')).toMatchObject({ participantIds: ['alice', 'bob'], invitedIds: [] });
+    await expect(chat.conversations.acceptInvitation(group.id, 'carol')).rejects.toMatchObject({ kind: 'precondition' });
+    bobList.stop();
+    bobInvites.stop();
+  });
+
+  it('members invite non-members; the owner removes members; a member leaves', async () => {
+    const group = await createJoinedGroup(chat, 'alice', ['bob', 'carol']);
+    expect((await chat.conversations.invite(group.id, 'bob', ['dave', 'alice'])).invitedIds).toEqual(['dave']);
+    await expect(chat.conversations.removeParticipant(group.id, 'bob', 'carol')).rejects.toMatchObject({ kind: 'precondition' });
+    expect((await chat.conversations.removeParticipant(group.id, 'alice', 'carol')).participantIds).toEqual(['alice', 'bob']);
+    expect((await chat.conversations.removeParticipant(group.id, 'bob', 'bob')).participantIds).toEqual(['alice']);
+    const direct = await chat.conversations.createDirectConversation('alice', 'bob');
+    await expect(chat.conversations.invite(direct.id, 'alice', ['carol'])).rejects.toMatchObject({ kind: 'precondition' });
+  });
+});

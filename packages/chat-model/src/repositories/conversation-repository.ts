@@ -69,13 +69,13 @@ export function createConversationRepository(options: ChatRepositoryOptions): Co
   });
 
   /** Reads, changes and writes one conversation, checked as `actor`, in one transaction. */
-  const change = (conversationId: string, actor: string, next: (c: ConversationEntity, tx: Transaction) => Partial<ConversationEntity> | null, joins = false) => {
+  const change = async (conversationId: string, actor: string, next: (c: ConversationEntity) => Partial<ConversationEntity> | null, joins = false): Promise<Conversation> => {
     checkActingAs(signedIn, actor, 'change a conversation');
     return store.transaction(async (tx) => {
       const r = tx.repo(conversations);
       const row = await requireConversation(r, conversationId);
       const { $meta: _meta, ...before } = row;
-      const patch = next(before, tx);
+      const patch = next(before);
       if (patch === null) return toConversation(row);
       const after = { ...before, ...patch };
       checkConversationChange(before, after, actor);
@@ -147,7 +147,7 @@ export function createConversationRepository(options: ChatRepositoryOptions): Co
       checkConversationCreate(entity, creatorId);
       return toConversation(await store.repo(conversations).create(entity));
     },
-    invite(conversationId, inviterId, inviteeIds) {
+    async invite(conversationId, inviterId, inviteeIds) {
       inviteeIds.forEach(requireUid);
       return change(conversationId, inviterId, (c) => {
         requireGroup(c);
