@@ -95,6 +95,10 @@ describe.each(WINDOWS)('randomized soak over the Firestore emulator, $name', { t
         const others = USERS.filter((u) => u !== d.userId && random() < 0.7);
         await d.conversations.createGroupConversation(d.userId, others.length > 0 ? others : [pick(USERS.filter((u) => u !== d.userId))], `group ${++n}`);
       },
+      async accept(d) {
+        const invitations = await d.conversations.observeInvitations(d.userId).get();
+        if (invitations.length > 0) await d.conversations.acceptInvitation(pick(invitations).id, d.userId);
+      },
       async direct(d) {
         await d.conversations.createDirectConversation(d.userId, pick(USERS.filter((u) => u !== d.userId)));
       },
@@ -105,7 +109,7 @@ describe.each(WINDOWS)('randomized soak over the Firestore emulator, $name', { t
         await d.users.updatePresence(d.userId, random() < 0.5);
       },
     };
-    const weights: readonly (readonly [string, number])[] = [['send', 40], ['read', 20], ['group', 5], ['direct', 8], ['profile', 8], ['presence', 10], ['offline', 9]];
+    const weights: readonly (readonly [string, number])[] = [['send', 40], ['read', 20], ['group', 5], ['accept', 6], ['direct', 8], ['profile', 8], ['presence', 10], ['offline', 9]];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const chooseOp = (): string => {
       let r = random() * total;
