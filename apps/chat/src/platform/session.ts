@@ -61,7 +61,7 @@ export function startSession(config: AppConfig, userId: string): Session {
     const network = combineNetworks(networkFromRemote(remote), networkFromBrowser(window));
     const engine = createChatSync({ store, remote, userId, network });
     closers.push(() => engine.stop());
-    const repositories = createChatRepositories({ store });
+    const repositories = createChatRepositories({ store, userId });
     const offline = createStateCell({ forced: false });
     const name = demoUser(userId)?.displayName ?? userId;
     await engine.start();

@@ -123,6 +123,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
             today={today}
             group={group}
             me={me}
+            names={state.senderNames}
             onRetry={retry}
           />
         ))}
@@ -147,10 +148,12 @@ interface ChunkProps {
   readonly today: string;
   readonly group: boolean;
   readonly me: string;
+  /** Senders' names from their profiles (see ChatState.senderNames). */
+  readonly names: Readonly<Record<string, string>>;
   readonly onRetry: () => Promise<void>;
 }
 
-const MessageChunk = memo(function MessageChunk({ items, previous, group, me, onRetry }: ChunkProps) {
+const MessageChunk = memo(function MessageChunk({ items, previous, group, me, names, onRetry }: ChunkProps) {
   const now = new Date();
   let lastDay = previous === undefined ? '' : formatDay(previous.timestamp, now);
   let before = previous;
@@ -165,14 +168,14 @@ const MessageChunk = memo(function MessageChunk({ items, previous, group, me, on
         return (
           <div key={m.id} className="message-row-wrap">
             {separator && <div className="day-separator"><span>{day}</span></div>}
-            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={onRetry} />
+            <MessageBubble message={m} senderName={names[m.senderId] ?? m.senderId} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} onRetry={onRetry} />
           </div>
         );
       })}
     </>
   );
 }, (a, b) =>
-  a.today === b.today && a.group === b.group && a.me === b.me && a.onRetry === b.onRetry
+  a.today === b.today && a.group === b.group && a.me === b.me && a.names === b.names && a.onRetry === b.onRetry
   && a.items.length === b.items.length && a.items.every((m, i) => sameShown(m, b.items[i]))
   && (a.previous === undefined ? b.previous === undefined : b.previous !== undefined
     && a.previous.senderId === b.previous.senderId && a.previous.timestamp.getTime() === b.previous.timestamp.getTime()));
@@ -180,11 +183,13 @@ const MessageChunk = memo(function MessageChunk({ items, previous, group, me, on
 /** What a bubble shows is unchanged (live queries hand out new objects on each run). */
 function sameShown(a: Message, b: Message | undefined): boolean {
   return b !== undefined && a.id === b.id && a.status === b.status && a.text === b.text && a.senderId === b.senderId
-    && a.senderName === b.senderName && a.timestamp.getTime() === b.timestamp.getTime();
+    && a.timestamp.getTime() === b.timestamp.getTime();
 }
 
 interface BubbleProps {
   readonly message: Message;
+  /** The sender's name as their profile says (never a name stored in the message). */
+  readonly senderName: string;
   readonly mine: boolean;
   readonly showSender: boolean;
   readonly continued: boolean;
@@ -192,7 +197,7 @@ interface BubbleProps {
 }
 
 /** Re-renders only when what it shows changes (live queries hand out new objects on each run). */
-const MessageBubble = memo(function MessageBubble({ message, mine, showSender, continued, onRetry }: BubbleProps) {
+const MessageBubble = memo(function MessageBubble({ message, senderName, mine, showSender, continued, onRetry }: BubbleProps) {
   return (
     <div
       className={`message-row ${mine ? 'mine' : 'theirs'}${continued ? ' continued' : ''}`}
@@ -202,7 +207,7 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
       data-mine={mine}
     >
       <div className={`bubble${message.status === 'failed' ? ' bubble-failed' : ''}`}>
-        {showSender && <div className="bubble-sender">{message.senderName}</div>}
+        {showSender && <div className="bubble-sender" data-testid="message-sender">{senderName}</div>}
         <span className="bubble-text" data-testid="message-text">{message.text}</span>
         <span className="bubble-meta">
           {formatClock(message.timestamp)}
@@ -216,7 +221,7 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
   );
 }, (a, b) =>
   a.mine === b.mine && a.showSender === b.showSender && a.continued === b.continued && a.onRetry === b.onRetry
-  && sameShown(a.message, b.message));
+  && a.senderName === b.senderName && sameShown(a.message, b.message));
 
 function Composer({ vm }: { readonly vm: ChatViewModel }) {
   const [text, setText] = useState('');

@@ -48,6 +48,23 @@ describe('ChatViewModel', () => {
     expect(aliceChat.get().members.map((m) => m.name)).toEqual(['Bob']);
   });
 
+  it('shows each sender under their profile name, and a rename everywhere, never a name a message carries', async () => {
+    world = createWorld();
+    const alice = await world.device('alice');
+    const bob = await world.device('bob');
+    await seedUsers(alice, ['alice']);
+    await seedUsers(bob, ['bob']);
+    const conversationId = (await bob.repositories.conversations.createDirectConversation('bob', 'alice')).id;
+    await bob.repositories.messages.sendMessage({ conversationId, text: 'hi', senderId: 'bob', senderName: 'The Boss' });
+    const aliceChat = track(createChatViewModel({ repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' } }));
+    await until(aliceChat, (s) => s.senderNames['bob'] === 'Bob' && s.messages.length === 1);
+    expect(aliceChat.get().messages[0]).not.toHaveProperty('senderName');
+    await bob.repositories.users.updateProfile('bob', { displayName: 'Robert' });
+    const renamed = await until(aliceChat, (s) => s.senderNames['bob'] === 'Robert');
+    expect(renamed.title).toBe('Robert');
+    expect(renamed.members.map((m) => m.name)).toEqual(['Robert']);
+  });
+
   it('ignores blank text and reports a send to an unknown conversation as an error', async () => {
     world = createWorld();
     const alice = await world.device('alice', { sync: false });

@@ -107,8 +107,21 @@ describe('chatSyncScopes', () => {
     chat = await openChat();
     await pulledConversation(chat, 'c1', ['bob', 'carol'], 1_700_000_000_000_000, ['alice', 'dave']);
     expect(await chatSyncScopes({ userId: 'alice', store: chat.store }).get()).toEqual([...own('alice'), usersScope(['alice', 'bob', 'carol', 'dave'])]);
+    const scopes = record(chatSyncScopes({ userId: 'alice', store: chat.store }));
+    await scopes.waitForCount(1);
     await chat.conversations.acceptInvitation('c1', 'alice');
-    expect(await chatSyncScopes({ userId: 'alice', store: chat.store }).get()).toEqual([...own('alice'), messagesScope('c1'), usersScope(['alice', 'bob', 'carol', 'dave'])]);
+    await scopes.settle();
+    // The acceptance is still in the outbox: a messages listener would be refused (and stay failed).
+    expect(scopes.last()).toEqual([...own('alice'), usersScope(['alice', 'bob', 'carol', 'dave'])]);
+    const writes = await chat.store.sync.readyWrites(Number.MAX_SAFE_INTEGER, 10);
+    await chat.store.sync.transaction((tx) => tx.ack(writes.map((w, i) => ({ seq: w.seq, serverTime: 1_700_000_000_000_001 + i }))));
+    await scopes.waitForCount(2);
+    expect(scopes.last()).toEqual([...own('alice'), messagesScope('c1'), usersScope(['alice', 'bob', 'carol', 'dave'])]);
+    // Once open, it stays open across the row's later writes (every send changes the preview).
+    await chat.messages.sendMessage({ conversationId: 'c1', text: 'hi', senderId: 'alice' });
+    await scopes.settle();
+    expect(scopes.last()).toContainEqual(messagesScope('c1'));
+    scopes.stop();
   });
 
   it('splits the users into sorted `in` chunks of at most 30 ids', async () => {
