@@ -75,25 +75,25 @@ interface Fresh {
 
 /** One writer and one valid new document per collection (every optional field set). */
 const FRESH: Record<string, () => Promise<Fresh>> = {
-  users: async () => {
+  users: () => {
     const me = uid('user');
-    return { db: connect(me), path: `users/${me}`, data: { displayName: 'Me', profileImageUrl: 'https://example.com/me.png', isOnline: true, lastSeen: NOW(), deleted: false } };
+    return Promise.resolve({ db: connect(me), path: `users/${me}`, data: { displayName: 'Me', profileImageUrl: 'https://example.com/me.png', isOnline: true, lastSeen: NOW(), deleted: false } });
   },
-  private_profiles: async () => {
+  private_profiles: () => {
     const me = uid('user');
-    return { db: connectWithEmail(me, `${me}@example.com`), path: `privateProfiles/${me}`, data: { email: `${me}@example.com`, settings: { theme: 'dark' }, deleted: false } };
+    return Promise.resolve({ db: connectWithEmail(me, `${me}@example.com`), path: `privateProfiles/${me}`, data: { email: `${me}@example.com`, settings: { theme: 'dark' }, deleted: false } });
   },
-  conversations: async () => {
+  conversations: () => {
     const me = uid('owner');
     const id = uid('group');
-    return {
+    return Promise.resolve({
       db: connect(me),
       path: `conversations/${id}`,
       data: {
         type: 'group', participantIds: [me], invitedIds: [uid('friend')], groupName: 'Team', groupImageUrl: 'https://example.com/g.png', createdBy: me,
         lastMessage: { text: 'hi', senderId: me, sentAt: Date.now() }, lastActivityAt: NOW(), deleted: false,
       },
-    };
+    });
   },
   messages: async () => {
     const me = uid('sender');
@@ -344,7 +344,7 @@ describe('profiles reveal only what a chat needs', () => {
     await denied(getDoc(doc(db, `privateProfiles/${other}`)));
     await denied(getDocs(collection(db, 'privateProfiles')));
     await denied(getDocs(query(collection(db, 'privateProfiles'), where('email', '==', `${other}@example.com`))));
-    expect((await getDocs(query(collection(db, 'privateProfiles'), where(documentId(), 'in', [me])))).docs.map((d) => d.get('email'))).toEqual([`${me}@example.com`]);
+    expect((await getDocs(query(collection(db, 'privateProfiles'), where(documentId(), 'in', [me])))).docs.map((d) => d.get('email') as unknown)).toEqual([`${me}@example.com`]);
   });
 });
 

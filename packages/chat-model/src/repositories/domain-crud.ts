@@ -55,7 +55,7 @@ export function createDomainCrud<D, E extends { id: string }>(
     repo,
     observe,
     create: async (input) => {
-      checkFieldLimits(collection, input as Record<string, unknown>);
+      checkFieldLimits(collection, input);
       if (guards.create !== undefined) {
         if (input.id === undefined) throw new LocalfireError('validation', `${collection.name}: give the id of a new entity`);
         guards.create(input as unknown as E);
@@ -68,7 +68,7 @@ export function createDomainCrud<D, E extends { id: string }>(
     },
     readAll: async () => (await repo.readAll()).map(toDomain),
     update: async (id, patch) => {
-      checkFieldLimits(collection, patch as Record<string, unknown>);
+      checkFieldLimits(collection, patch);
       return store.transaction(async (tx) => {
         const r = tx.repo(collection);
         const before = await r.read(id);
