@@ -113,6 +113,12 @@ const CASES: readonly MirrorCase[] = [
     remote: (db, { group }) => push(db, `conversations/${group}`, { lastMessage: { text: 'I quit', senderId: 'alice', sentAt: T0 } }),
   },
   {
+    name: 'a preview that is not an excerpt',
+    as: 'bob', kind: 'validation',
+    local: (c) => c.conversations.update(GROUP, { lastMessage: { text: 'x'.repeat(CHAT_LIMITS.previewText + 1), senderId: 'bob', sentAt: T0 } }),
+    remote: (db, { group }) => push(db, `conversations/${group}`, { lastMessage: { text: 'x'.repeat(CHAT_LIMITS.previewText + 1), senderId: 'bob', sentAt: T0 } }),
+  },
+  {
     name: 'a group name over its limit',
     as: 'bob', kind: 'validation',
     local: (c) => c.conversations.update(GROUP, { groupName: 'x'.repeat(CHAT_LIMITS.groupName + 1) }),

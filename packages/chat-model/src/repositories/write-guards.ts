@@ -7,6 +7,7 @@
  */
 import { LocalfireError } from 'localfire';
 import type { ConversationEntity } from '../collections/conversations.js';
+import { CHAT_LIMITS } from '../collections/limits.js';
 import type { MessageEntity } from '../collections/messages.js';
 import { directConversationId } from '../domain/direct-conversation-id.js';
 
@@ -22,9 +23,19 @@ export function checkActingAs(signedIn: string | undefined, actor: string, what:
 const setOf = (ids: readonly string[] | undefined): Set<string> => new Set(ids ?? []);
 const minus = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x));
 
+/** The preview as the rules accept it: an excerpt (the rules count its text's UTF-16 units). */
+function checkPreview(c: ConversationEntity): void {
+  if (c.lastMessage !== undefined && c.lastMessage.text.length > CHAT_LIMITS.previewText) {
+    throw new LocalfireError('validation', `conversations.lastMessage: the preview keeps at most ${CHAT_LIMITS.previewText} characters`, {
+      details: { conversationId: c.id, length: c.lastMessage.text.length, maxLength: CHAT_LIMITS.previewText },
+    });
+  }
+}
+
 /** A new conversation as the rules accept it from `actor`. */
 export function checkConversationCreate(c: ConversationEntity, actor: string | undefined): void {
   const details = { conversationId: c.id, actor };
+  checkPreview(c);
   const isDirectId = c.id.startsWith('direct_');
   if (c.type === 'direct') {
     const [a, b] = c.participantIds;
@@ -52,6 +63,7 @@ export function checkConversationChange(before: ConversationEntity, after: Conve
   const invitedBefore = setOf(before.invitedIds);
   const invitedAfter = setOf(after.invitedIds);
   const previewChanged = JSON.stringify(before.lastMessage) !== JSON.stringify(after.lastMessage);
+  if (previewChanged) checkPreview(after);
   if (before.type === 'direct') {
     const same = added.length === 0 && removed.length === 0 && invitedAfter.size === 0 && before.groupName === after.groupName && before.groupImageUrl === after.groupImageUrl;
     if (!same) refuse('the participants of a direct conversation never change', details);
