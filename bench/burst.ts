@@ -92,7 +92,7 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
     const admin = connect(emulator, projectId, 'owner');
     const bob = await openDevice({ emulator, projectId, userId: 'bob', filename: join(dir, 'bob.db') });
     try {
-      await bob.users.create({ id: 'bob', email: 'bob@example.com', displayName: 'bob', isOnline: true });
+      await bob.users.create({ id: 'bob', displayName: 'bob', isOnline: true });
       const concurrent: Round[] = [];
       const sequential: Round[] = [];
       for (let r = 0; r < ROUNDS; r++) {

@@ -78,8 +78,8 @@ async function runStart(context: BenchContext, index: number, busy: boolean, dir
     devices.push(alice, bob);
     for (const d of devices) d.engine.log.subscribe((entry) => logged.push({ t: performance.now(), who: d.userId, entry }));
     const seen = arrivals();
-    await alice.users.create({ id: 'alice', email: 'alice@example.com', displayName: 'alice', isOnline: true });
-    await bob.users.create({ id: 'bob', email: 'bob@example.com', displayName: 'bob', isOnline: true });
+    await alice.users.create({ id: 'alice', displayName: 'alice', isOnline: true });
+    await bob.users.create({ id: 'bob', displayName: 'bob', isOnline: true });
     let conversationId: string | null = null;
     let stopObserving = (): void => undefined;
     for (let i = 0; i < TRIALS; i++) {

@@ -66,8 +66,8 @@ async function pair(emulator: FirestoreEmulator, dir: string, label: string, wra
   const projectId = emulator.projectId(label);
   const alice = await openDevice({ emulator, projectId, userId: 'alice', filename: join(dir, `${label}-alice.db`), ...(wrapAlice ? { wrapRemote: wrapAlice } : {}) });
   const bob = await openDevice({ emulator, projectId, userId: 'bob', filename: join(dir, `${label}-bob.db`) });
-  await alice.users.create({ id: 'alice', email: 'alice@example.com', displayName: 'alice', isOnline: true });
-  await bob.users.create({ id: 'bob', email: 'bob@example.com', displayName: 'bob', isOnline: true });
+  await alice.users.create({ id: 'alice', displayName: 'alice', isOnline: true });
+  await bob.users.create({ id: 'bob', displayName: 'bob', isOnline: true });
   const { id: conversationId } = await alice.conversations.createDirectConversation('alice', 'bob');
   await drained(alice);
   await until(async () => (await bob.conversations.read(conversationId)) !== undefined, 'bob to pull the conversation');

@@ -21,7 +21,7 @@ export async function warmUpEmulator(hostAndPort: string, timeoutMs = 60_000): P
         }
       }, reject);
     });
-    await setDoc(ref, { email: 'warm-up@example.com', displayName: 'Warm-up', isOnline: false, updatedAt: serverTimestamp(), deleted: false });
+    await setDoc(ref, { displayName: 'Warm-up', isOnline: false, updatedAt: serverTimestamp(), deleted: false });
     await heard;
   } finally {
     clearTimeout(timer);

@@ -1,11 +1,14 @@
-// Demo data for `npm start` and the end-to-end tests: the demo users, a few conversations and
-// their messages, written straight to the emulator with the owner token (rules bypassed), in
-// the document shape localfire reads (fields + `updatedAt` server time + `deleted: false`).
+// Demo data for `npm start` and the end-to-end tests: the demo users (public profile, and the
+// private one with their email), a few conversations and their messages, and an invitation of
+// Dave to a group, written straight to the emulator with the owner token (rules bypassed), in
+// the document shape localfire reads (fields + `updatedAt` server time + `deleted: false`),
+// which the shipped rules also accept. Names are not stored in conversations or messages:
+// screens show each person's profile name.
 import { deleteApp, initializeApp } from 'firebase/app';
 import { Timestamp, connectFirestoreEmulator, doc, getFirestore, serverTimestamp, terminate, writeBatch } from 'firebase/firestore';
 import type { Firestore } from 'firebase/firestore';
-import { directConversationId } from '@localfire/chat-model';
-import { DEMO_USERS, demoUser } from '../src/demo/demo-users.js';
+import { directConversationId, excerpt } from '@localfire/chat-model';
+import { DEMO_USERS } from '../src/demo/demo-users.js';
 
 /** A message of the demo script: who, how many minutes ago, what, and who has read it. */
 interface SeedMessage {
@@ -20,6 +23,8 @@ interface SeedConversation {
   readonly members: readonly string[];
   readonly groupName?: string;
   readonly createdBy?: string;
+  /** Users invited to the group who have not accepted yet. */
+  readonly invited?: readonly string[];
   readonly messages: readonly SeedMessage[];
 }
 
@@ -43,6 +48,7 @@ export const DEMO_CONVERSATIONS: readonly SeedConversation[] = [
     members: ['alice', 'bob', 'carol'],
     groupName: 'Weekend plans',
     createdBy: 'carol',
+    invited: ['dave'],
     messages: [
       { from: 'carol', minutesAgo: 1500, text: 'Hiking on Saturday?', readBy: ALL },
       { from: 'bob', minutesAgo: 1490, text: "I'm in. Leaving at 8?", readBy: ALL },
@@ -65,30 +71,24 @@ export const DEMO_CONVERSATIONS: readonly SeedConversation[] = [
   },
 ];
 
-const nameOf = (id: string): string => demoUser(id)?.displayName ?? id;
-
 /** Writes the demo users and conversations. Idempotent: seeding twice leaves the same documents. */
 export async function seedDemo(firestore: Firestore, now: number = Date.now()): Promise<void> {
   const batch = writeBatch(firestore);
   const stamp = { updatedAt: serverTimestamp(), deleted: false };
   const at = (minutesAgo: number): Timestamp => Timestamp.fromMillis(now - minutesAgo * 60_000);
   for (const u of DEMO_USERS) {
-    batch.set(doc(firestore, 'users', u.id), { email: u.email, displayName: u.displayName, isOnline: false, lastSeen: at(30), ...stamp });
+    batch.set(doc(firestore, 'users', u.id), { displayName: u.displayName, isOnline: false, lastSeen: at(30), ...stamp });
+    batch.set(doc(firestore, 'privateProfiles', u.id), { email: u.email, ...stamp });
   }
   for (const c of DEMO_CONVERSATIONS) {
     const last = c.messages[c.messages.length - 1];
     batch.set(doc(firestore, 'conversations', c.id), {
       type: c.groupName === undefined ? 'direct' : 'group',
       participantIds: [...c.members].sort(),
-      participants: Object.fromEntries(c.members.map((id) => [id, { displayName: nameOf(id) }])),
+      ...(c.invited === undefined ? {} : { invitedIds: [...c.invited] }),
       ...(c.groupName === undefined ? {} : { groupName: c.groupName }),
       ...(c.createdBy === undefined ? {} : { createdBy: c.createdBy }),
-      ...(last === undefined ? {} : {
-        lastMessageText: last.text,
-        lastMessageSenderId: last.from,
-        lastMessageSenderName: nameOf(last.from),
-        lastMessageTimestamp: at(last.minutesAgo),
-      }),
+      ...(last === undefined ? {} : { lastMessage: { text: excerpt(last.text), senderId: last.from, sentAt: now - last.minutesAgo * 60_000 } }),
       lastActivityAt: at(last?.minutesAgo ?? 0),
       ...stamp,
     });
@@ -98,7 +98,6 @@ export async function seedDemo(firestore: Firestore, now: number = Date.now()): 
       batch.set(doc(firestore, 'conversations', c.id, 'messages', id), {
         conversationId: c.id,
         senderId: m.from,
-        senderName: nameOf(m.from),
         text: m.text,
         timestamp: at(m.minutesAgo),
         readBy,

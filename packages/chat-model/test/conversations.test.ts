@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { directConversationId } from '../src/index.js';
 import type { ConversationSummary } from '../src/index.js';
-import { openChat, record, seedUsers, T0 } from './helpers.js';
+import { createJoinedGroup, openChat, record, seedUsers, T0 } from './helpers.js';
 import type { ChatFixture } from './helpers.js';
 
 describe('createDirectConversation', () => {
@@ -18,7 +18,7 @@ describe('createDirectConversation', () => {
       expect(onA.participantIds).toEqual(['alice', 'bob']);
       expect(onB.participantIds).toEqual(['alice', 'bob']);
       expect(onA.type).toBe('direct');
-      expect(onA.participants).toEqual({ alice: { displayName: 'Alice' }, bob: { displayName: 'Bob' } });
+      expect(onA).not.toHaveProperty('participants'); // names are resolved from the profiles, not stored
     } finally {
       await a.close();
       await b.close();
@@ -51,16 +51,6 @@ describe('createDirectConversation', () => {
       await chat.close();
     }
   });
-
-  it('uses the uid as display name for a user not known locally', async () => {
-    const chat = await openChat();
-    try {
-      const conv = await chat.conversations.createDirectConversation('alice', 'zed');
-      expect(conv.participants).toEqual({ alice: { displayName: 'alice' }, zed: { displayName: 'zed' } });
-    } finally {
-      await chat.close();
-    }
-  });
 });
 
 describe('directConversationId', () => {
@@ -79,16 +69,16 @@ describe('createGroupConversation', () => {
   });
   afterEach(() => chat.close());
 
-  it('creates a group with the creator, unique participants and the name', async () => {
-    const group = await chat.conversations.createGroupConversation('alice', ['bob', 'carol', 'bob'], 'Team');
+  it('creates a group of its owner alone, inviting the unique others, with the name', async () => {
+    const group = await chat.conversations.createGroupConversation('alice', ['bob', 'carol', 'bob', 'alice'], 'Team');
     expect(group).toMatchObject({
       type: 'group',
-      participantIds: ['alice', 'bob', 'carol'],
+      participantIds: ['alice'],
+      invitedIds: ['bob', 'carol'],
       groupName: 'Team',
       createdBy: 'alice',
       lastActivityAt: new Date(T0),
     });
-    expect(Object.keys(group.participants)).toEqual(['alice', 'bob', 'carol']);
     expect(await chat.conversations.read(group.id)).toEqual(group);
   });
 
@@ -123,10 +113,10 @@ describe('observeConversations', () => {
     expect(ids(live.last())).toEqual([group.id, withCarol.id, withBob.id]);
 
     chat.advance(10);
-    await chat.messages.sendMessage({ conversationId: withBob.id, text: 'up you go', senderId: 'bob', senderName: 'Bob' });
+    await chat.messages.sendMessage({ conversationId: withBob.id, text: 'up you go', senderId: 'bob' });
     await live.waitForCount(2);
     expect(ids(live.last())).toEqual([withBob.id, group.id, withCarol.id]);
-    expect(live.last()[0]).toMatchObject({ lastMessageText: 'up you go', lastMessageSenderId: 'bob', unreadCount: 1 });
+    expect(live.last()[0]).toMatchObject({ lastMessage: { text: 'up you go', senderId: 'bob' }, unreadCount: 1 });
 
     chat.advance(10);
     const later = await chat.conversations.createDirectConversation('dave', 'alice');
@@ -135,7 +125,7 @@ describe('observeConversations', () => {
 
     // A change elsewhere that does not alter alice's list is not emitted.
     const count = live.values.length;
-    await chat.messages.sendMessage({ conversationId: directConversationId('bob', 'dave'), text: 'psst', senderId: 'dave', senderName: 'Dave' });
+    await chat.messages.sendMessage({ conversationId: directConversationId('bob', 'dave'), text: 'psst', senderId: 'dave' });
     await live.settle();
     expect(live.values).toHaveLength(count);
     live.stop();
@@ -143,10 +133,10 @@ describe('observeConversations', () => {
 
   it('counts unread messages per conversation: not sent by the user and not read by them', async () => {
     const direct = await chat.conversations.createDirectConversation('alice', 'bob');
-    const group = await chat.conversations.createGroupConversation('carol', ['alice', 'bob']);
+    const group = await createJoinedGroup(chat, 'carol', ['alice', 'bob']);
     const send = async (conversationId: string, senderId: string) => {
       chat.advance(1);
-      return chat.messages.sendMessage({ conversationId, text: `from ${senderId}`, senderId, senderName: senderId });
+      return chat.messages.sendMessage({ conversationId, text: `from ${senderId}`, senderId });
     };
     const b1 = await send(direct.id, 'bob');
     const b2 = await send(direct.id, 'bob');
@@ -177,9 +167,54 @@ describe('observeConversations', () => {
   it('updateLastMessage sets the preview, and refuses an unknown conversation', async () => {
     const conv = await chat.conversations.createDirectConversation('alice', 'bob');
     chat.advance(100);
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'first', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'first', senderId: 'alice' });
     await chat.conversations.updateLastMessage(conv.id, { ...msg, text: 'edited preview' });
-    expect(await chat.conversations.read(conv.id)).toMatchObject({ lastMessageText: 'edited preview', lastActivityAt: msg.timestamp });
+    expect(await chat.conversations.read(conv.id)).toMatchObject({ lastMessage: { text: 'edited preview', senderId: 'alice', sentAt: msg.timestamp.getTime() }, lastActivityAt: msg.timestamp });
     await expect(chat.conversations.updateLastMessage('missing', msg)).rejects.toMatchObject({ kind: 'not-found' });
+  });
+});
+
+describe('group membership by consent', () => {
+  let chat: ChatFixture;
+  beforeEach(async () => {
+    chat = await openChat();
+    await seedUsers(chat, ['alice', 'bob', 'carol', 'dave']);
+  });
+  afterEach(() => chat.close());
+
+  it('an invitee sees the invitation, not the conversation, until they accept; a decline drops it', async () => {
+    const group = await chat.conversations.createGroupConversation('alice', ['bob', 'carol'], 'Trio');
+    const bobList = record(chat.conversations.observeConversations('bob'));
+    const bobInvites = record(chat.conversations.observeInvitations('bob'));
+    await bobList.waitForCount(1);
+    await bobInvites.waitForCount(1);
+    expect(bobList.last()).toEqual([]);
+    expect(bobInvites.last().map((c) => c.id)).toEqual([group.id]);
+
+    const outboxBefore = (await chat.store.sync.listOutbox()).length;
+    const joined = await chat.conversations.acceptInvitation(group.id, 'bob');
+    expect(joined).toMatchObject({ participantIds: ['alice', 'bob'], invitedIds: ['carol'] });
+    await bobList.waitForCount(2);
+    expect(bobList.last().map((c) => c.id)).toEqual([group.id]);
+    await bobInvites.waitForCount(2);
+    expect(bobInvites.last()).toEqual([]);
+    // Joining is an arrayUnion of oneself, so a concurrent change of the members is never overwritten.
+    const [join] = (await chat.store.sync.listOutbox()).slice(outboxBefore);
+    expect(join?.fields.participantIds).toEqual({ op: 'union', values: ['bob'] });
+
+    expect(await chat.conversations.declineInvitation(group.id, 'carol')).toMatchObject({ participantIds: ['alice', 'bob'], invitedIds: [] });
+    await expect(chat.conversations.acceptInvitation(group.id, 'carol')).rejects.toMatchObject({ kind: 'precondition' });
+    bobList.stop();
+    bobInvites.stop();
+  });
+
+  it('members invite non-members; the owner removes members; a member leaves', async () => {
+    const group = await createJoinedGroup(chat, 'alice', ['bob', 'carol']);
+    expect((await chat.conversations.invite(group.id, 'bob', ['dave', 'alice'])).invitedIds).toEqual(['dave']);
+    await expect(chat.conversations.removeParticipant(group.id, 'bob', 'carol')).rejects.toMatchObject({ kind: 'precondition' });
+    expect((await chat.conversations.removeParticipant(group.id, 'alice', 'carol')).participantIds).toEqual(['alice', 'bob']);
+    expect((await chat.conversations.removeParticipant(group.id, 'bob', 'bob')).participantIds).toEqual(['alice']);
+    const direct = await chat.conversations.createDirectConversation('alice', 'bob');
+    await expect(chat.conversations.invite(direct.id, 'alice', ['carol'])).rejects.toMatchObject({ kind: 'precondition' });
   });
 });

@@ -5,8 +5,8 @@ import { vi } from 'vitest';
 import { createLocalStore } from 'localfire';
 import type { LiveQuery, LocalStore, SqliteDriver } from 'localfire';
 import { createNodeSqliteDriver } from 'localfire/node';
-import { chatCollections, createChatRepositories } from '../src/index.js';
-import type { ChatRepositories } from '../src/index.js';
+import { chatCollections, createChatRepositories, users } from '../src/index.js';
+import type { ChatRepositories, Conversation } from '../src/index.js';
 
 export const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 
@@ -20,7 +20,13 @@ export interface ChatFixture extends ChatRepositories {
 }
 
 /** An in-memory chat database with a manual clock and sequential ids (`<prefix>0001`, ...). */
-export async function openChat(options: { readonly filename?: string; readonly idPrefix?: string; readonly wrapDriver?: (driver: SqliteDriver) => SqliteDriver } = {}): Promise<ChatFixture> {
+export async function openChat(options: {
+  readonly filename?: string;
+  readonly idPrefix?: string;
+  readonly wrapDriver?: (driver: SqliteDriver) => SqliteDriver;
+  /** The signed-in user of the repositories (their rules mirror then applies). */
+  readonly userId?: string;
+} = {}): Promise<ChatFixture> {
   let now = T0;
   let seq = 0;
   const prefix = options.idPrefix ?? 'id';
@@ -33,7 +39,7 @@ export async function openChat(options: { readonly filename?: string; readonly i
     newId,
   });
   return {
-    ...createChatRepositories({ store, clock, newId }),
+    ...createChatRepositories({ store, clock, newId, ...(options.userId === undefined ? {} : { userId: options.userId }) }),
     store,
     now: () => now,
     advance: (ms = 1) => {
@@ -49,10 +55,10 @@ export function tempDir(): { readonly dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Seeds users alice, bob and carol (and any extra uids). */
+/** Seeds the profiles of users alice, bob and carol (and any extra uids), as if pulled. */
 export async function seedUsers(chat: ChatFixture, uids: readonly string[] = ['alice', 'bob', 'carol']): Promise<void> {
   for (const uid of uids) {
-    await chat.users.create({ id: uid, email: `${uid}@example.com`, displayName: uid[0]!.toUpperCase() + uid.slice(1), isOnline: false });
+    await chat.store.repo(users).create({ id: uid, displayName: uid[0]!.toUpperCase() + uid.slice(1), isOnline: false });
   }
 }
 
@@ -95,4 +101,13 @@ export function record<T>(query: LiveQuery<T>): Recorder<T> {
     },
     stop,
   };
+}
+
+/** A group of `creatorId` whose invitees have all accepted: every one of them a member. */
+export async function createJoinedGroup(chat: ChatRepositories, creatorId: string, inviteeIds: readonly string[], groupName?: string): Promise<Conversation> {
+  const group = await chat.conversations.createGroupConversation(creatorId, inviteeIds, groupName);
+  for (const id of new Set(inviteeIds)) if (id !== creatorId) await chat.conversations.acceptInvitation(group.id, id);
+  const joined = await chat.conversations.read(group.id);
+  if (joined === undefined) throw new Error(`group ${group.id} vanished`);
+  return joined;
 }

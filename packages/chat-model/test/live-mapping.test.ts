@@ -36,7 +36,7 @@ describe('domain live queries', () => {
   afterEach(() => chat.close());
 
   it('a change of bookkeeping the domain object does not show is not emitted', async () => {
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice' });
     const list = record(chat.messages.observeMessages(conv.id));
     const one = record(chat.messages.observe(msg.id));
     await list.waitForCount(1);
@@ -62,7 +62,7 @@ describe('domain live queries', () => {
     const other = await chat.conversations.createDirectConversation('alice', 'carol');
     const live = record(chat.messages.observeMessages(conv.id));
     await live.waitForCount(1);
-    await chat.messages.sendMessage({ conversationId: other.id, text: 'elsewhere', senderId: 'carol', senderName: 'Carol' });
+    await chat.messages.sendMessage({ conversationId: other.id, text: 'elsewhere', senderId: 'carol' });
     await live.settle();
     expect(live.values).toEqual([[]]);
     live.stop();
@@ -76,7 +76,7 @@ describe('domain live queries', () => {
         if (seen.length === 3) break;
       }
     })();
-    const send = (text: string) => chat.messages.sendMessage({ conversationId: conv.id, text, senderId: 'bob', senderName: 'Bob' });
+    const send = (text: string) => chat.messages.sendMessage({ conversationId: conv.id, text, senderId: 'bob' });
     const waitSeen = async (n: number) => {
       for (let i = 0; i < 500 && seen.length < n; i++) await new Promise((r) => setTimeout(r, 2));
     };

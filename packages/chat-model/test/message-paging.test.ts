@@ -22,7 +22,7 @@ describe('reading messages', () => {
         const id = `msg-${String((all.length * 7919) % 1000).padStart(3, '0')}`;
         all.push(
           await chat.messages.create({
-            id, localId: id, conversationId: conv.id, senderId, senderName: senderId, text: `m${all.length}`,
+            id, localId: id, conversationId: conv.id, senderId, text: `m${all.length}`,
             timestamp: new Date(chat.now()), readBy: [senderId], deliveredTo: [],
           }),
         );
@@ -31,7 +31,7 @@ describe('reading messages', () => {
     all.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     // A message in another conversation must never show up.
     const other = await chat.conversations.createDirectConversation('alice', 'carol');
-    await chat.messages.sendMessage({ conversationId: other.id, text: 'elsewhere', senderId: 'carol', senderName: 'Carol' });
+    await chat.messages.sendMessage({ conversationId: other.id, text: 'elsewhere', senderId: 'carol' });
   });
   afterEach(() => chat.close());
 
@@ -66,7 +66,7 @@ describe('reading messages', () => {
   it('sendMessage keeps the send order of messages sent within one millisecond', async () => {
     const other = await chat.conversations.createDirectConversation('bob', 'carol');
     const sent = [];
-    for (let i = 0; i < 20; i++) sent.push(await chat.messages.sendMessage({ conversationId: other.id, text: `burst ${i}`, senderId: 'bob', senderName: 'Bob' }));
+    for (let i = 0; i < 20; i++) sent.push(await chat.messages.sendMessage({ conversationId: other.id, text: `burst ${i}`, senderId: 'bob' }));
     expect(texts(await chat.messages.getMessages(other.id, 100))).toEqual(sent.map((m) => m.text));
     const times = sent.map((m) => m.timestamp.getTime());
     expect(times.every((t, i) => i === 0 || t === times[i - 1]! + 1)).toBe(true);
@@ -82,7 +82,7 @@ describe('reading messages', () => {
     expect(texts(lastTwo.last())).toEqual(texts(all.slice(-2)));
 
     chat.advance(1000);
-    await chat.messages.sendMessage({ conversationId: conv.id, text: 'newest', senderId: 'bob', senderName: 'Bob' });
+    await chat.messages.sendMessage({ conversationId: conv.id, text: 'newest', senderId: 'bob' });
     await live.waitForCount(2);
     await lastTwo.waitForCount(2);
     expect(texts(live.last())).toEqual([...texts(all), 'newest']);

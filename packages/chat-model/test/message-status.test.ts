@@ -38,7 +38,7 @@ describe('message status through the store', () => {
   };
 
   it('moves sending -> sent -> delivered -> read, live', async () => {
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice' });
     const live = record(chat.messages.observe(msg.id));
     await live.waitForCount(1);
     const status = () => live.last()?.status;
@@ -62,7 +62,7 @@ describe('message status through the store', () => {
   });
 
   it('the sender reading or receiving their own message does not count', async () => {
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice' });
     await ackAll();
     await chat.messages.markMessagesAsDelivered([msg.id], 'alice');
     await chat.messages.markMessagesAsRead([msg.id], 'alice');
@@ -70,7 +70,7 @@ describe('message status through the store', () => {
   });
 
   it('is failed when the push gave up', async () => {
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'alice' });
     const ready = await chat.store.sync.readyWrites(chat.now(), 500);
     const seqs = ready.filter((e) => e.docId === msg.id).map((e) => e.seq);
     expect(seqs).toHaveLength(1);

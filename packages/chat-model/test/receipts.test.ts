@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Conversation, Message } from '../src/index.js';
-import { openChat, seedUsers } from './helpers.js';
+import { createJoinedGroup, openChat, seedUsers } from './helpers.js';
 import type { ChatFixture } from './helpers.js';
 
 describe('read and delivery receipts', () => {
@@ -10,11 +10,11 @@ describe('read and delivery receipts', () => {
   beforeEach(async () => {
     chat = await openChat();
     await seedUsers(chat);
-    group = await chat.conversations.createGroupConversation('alice', ['bob', 'carol'], 'Trio');
+    group = await createJoinedGroup(chat, 'alice', ['bob', 'carol'], 'Trio');
     sent = [];
     for (const text of ['one', 'two', 'three']) {
       chat.advance(1);
-      sent.push(await chat.messages.sendMessage({ conversationId: group.id, text, senderId: 'alice', senderName: 'Alice' }));
+      sent.push(await chat.messages.sendMessage({ conversationId: group.id, text, senderId: 'alice' }));
     }
   });
   afterEach(() => chat.close());

@@ -7,6 +7,7 @@ import {
 } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProject, readChatRules, type TestProject } from '../../../test-support/firestore.js';
+import { directConversationId } from '../src/index.js';
 
 let project: TestProject;
 let admin: Firestore;
@@ -43,10 +44,28 @@ const push = (db: Firestore, path: string, fields: Record<string, unknown>) =>
 
 const newId = (prefix: string) => `${prefix}-${++seq}`;
 
+/** A group as its owner creates it: the owner alone, the others invited. */
+const groupFields = (owner: string, invitedIds: string[] = []) => ({
+  type: 'group',
+  participantIds: [owner],
+  invitedIds,
+  createdBy: owner,
+  lastActivityAt: Timestamp.fromMillis(1_700_000_000_000),
+  deleted: false,
+});
+
+/** A direct conversation of a pair, as either of them creates it (at `directConversationId`). */
+const directFields = (a: string, b: string) => ({
+  type: 'direct',
+  participantIds: [a, b].sort(),
+  lastActivityAt: Timestamp.fromMillis(1_700_000_000_000),
+  deleted: false,
+});
+
+/** A group with these members (seeded past the rules, as after invitations were accepted). */
 const conversationFields = (participantIds: string[], createdBy = participantIds[0]) => ({
-  type: participantIds.length === 2 ? 'direct' : 'group',
+  type: 'group',
   participantIds,
-  participants: Object.fromEntries(participantIds.map((id) => [id, { displayName: id }])),
   ...(createdBy === undefined ? {} : { createdBy }),
   lastActivityAt: Timestamp.fromMillis(1_700_000_000_000),
   deleted: false,
@@ -55,7 +74,6 @@ const conversationFields = (participantIds: string[], createdBy = participantIds
 const messageFields = (conversationId: string, senderId: string, id: string) => ({
   conversationId,
   senderId,
-  senderName: senderId,
   text: 'hello',
   timestamp: Timestamp.fromMillis(1_700_000_000_000),
   readBy: [senderId],
@@ -80,21 +98,21 @@ async function seedMessage(conversationId: string, senderId = 'alice'): Promise<
 
 describe('users', () => {
   it('a user creates, replays and updates their own profile and presence', async () => {
-    const profile = { email: 'alice@example.com', displayName: 'Alice', isOnline: false, deleted: false };
+    const profile = { displayName: 'Alice', isOnline: false, deleted: false };
     await allowed(push(alice, 'users/alice', profile));
     await allowed(push(alice, 'users/alice', profile));
     await allowed(push(alice, 'users/alice', { isOnline: true, lastSeen: serverTimestamp() }));
   });
 
   it('a user cannot write another user’s profile or presence', async () => {
-    await push(admin, 'users/bob', { email: 'bob@example.com', displayName: 'Bob', isOnline: false, deleted: false });
+    await push(admin, 'users/bob', { displayName: 'Bob', isOnline: false, deleted: false });
     await denied(push(alice, 'users/bob', { displayName: 'Not Bob' }));
     await denied(push(alice, 'users/bob', { isOnline: true }));
-    await denied(push(alice, 'users/mallory', { email: 'm@example.com', displayName: 'M', isOnline: false, deleted: false }));
+    await denied(push(alice, 'users/mallory', { displayName: 'M', isOnline: false, deleted: false }));
   });
 
   it('signed-in users read profiles; signed-out clients read and write nothing', async () => {
-    await push(admin, 'users/dave', { email: 'dave@example.com', displayName: 'Dave', isOnline: false, deleted: false });
+    await push(admin, 'users/dave', { displayName: 'Dave', isOnline: false, deleted: false });
     const snapshot = await getDoc(doc(carol, 'users/dave'));
     expect(snapshot.get('displayName')).toBe('Dave');
     await denied(getDoc(doc(anonymous, 'users/dave')));
@@ -107,23 +125,36 @@ describe('users', () => {
   });
 
   it('profiles are never hard-deleted', async () => {
-    await push(alice, 'users/alice', { email: 'a@example.com', displayName: 'Alice', isOnline: false, deleted: false });
+    await push(alice, 'users/alice', { displayName: 'Alice', isOnline: false, deleted: false });
     await denied(deleteDoc(doc(alice, 'users/alice')));
     await allowed(push(alice, 'users/alice', { deleted: true }));
   });
 });
 
 describe('conversations', () => {
-  it('a user creates a conversation they take part in, and replays the create', async () => {
+  it('a user creates a group they own and a direct conversation of their pair, and replays the creates', async () => {
     const id = newId('conv');
-    await allowed(push(alice, `conversations/${id}`, conversationFields(['alice', 'bob'])));
-    await allowed(push(alice, `conversations/${id}`, conversationFields(['alice', 'bob'])));
+    await allowed(push(alice, `conversations/${id}`, groupFields('alice', ['bob'])));
+    await allowed(push(alice, `conversations/${id}`, groupFields('alice', ['bob'])));
+    const direct = directConversationId('alice', `bob-${newId('u')}`);
+    const other = direct.split('_')[2]!;
+    await allowed(push(alice, `conversations/${direct}`, directFields('alice', other)));
+    await allowed(push(alice, `conversations/${direct}`, directFields('alice', other)));
+  });
+
+  it('both of a pair create their direct conversation (offline on two devices): one document', async () => {
+    const bobId = `bob-${newId('u')}`;
+    const direct = directConversationId('alice', bobId);
+    const bobDb = project.connect(bobId);
+    await allowed(push(alice, `conversations/${direct}`, directFields('alice', bobId)));
+    await allowed(push(bobDb, `conversations/${direct}`, { ...directFields(bobId, 'alice'), lastActivityAt: Timestamp.fromMillis(1_700_000_100_000) }));
+    expect((await getDoc(doc(bobDb, `conversations/${direct}`))).get('participantIds')).toEqual(['alice', bobId].sort());
   });
 
   it('a user cannot create a conversation without themselves, or in another’s name', async () => {
-    await denied(push(carol, `conversations/${newId('conv')}`, conversationFields(['alice', 'bob'])));
-    await denied(push(carol, `conversations/${newId('conv')}`, conversationFields(['carol', 'bob'], 'bob')));
-    await denied(push(anonymous, `conversations/${newId('conv')}`, conversationFields(['alice', 'bob'])));
+    await denied(push(carol, `conversations/${newId('conv')}`, groupFields('alice', ['bob'])));
+    await denied(push(carol, `conversations/${newId('conv')}`, { ...groupFields('carol'), createdBy: 'bob' }));
+    await denied(push(anonymous, `conversations/${newId('conv')}`, groupFields('alice', ['bob'])));
   });
 
   it('participants read a conversation; others and signed-out clients do not', async () => {
@@ -141,18 +172,38 @@ describe('conversations', () => {
     await denied(getDocs(query(collection(carol, 'conversations'), where('participantIds', 'array-contains', 'bob'))));
   });
 
-  it('participants edit a conversation and add participants', async () => {
+  it('members edit a group and invite; the invitee sees the invitation, accepts, then reads messages', async () => {
     const id = await seedConversation();
-    await allowed(push(bob, `conversations/${id}`, { groupName: 'Lunch', lastMessageText: 'hi' }));
-    await allowed(push(alice, `conversations/${id}`, { participantIds: arrayUnion('carol') }));
+    const messageId = await seedMessage(id, 'alice');
+    await allowed(push(bob, `conversations/${id}`, { groupName: 'Lunch', lastMessage: { text: 'hi', senderId: 'bob', sentAt: 1_700_000_000_000 } }));
+    await allowed(push(alice, `conversations/${id}`, { invitedIds: arrayUnion('carol') }));
     expect((await getDoc(doc(carol, `conversations/${id}`))).get('groupName')).toBe('Lunch');
+    const invitations = await getDocs(query(collection(carol, 'conversations'), where('invitedIds', 'array-contains', 'carol')));
+    expect(invitations.docs.map((d) => d.id)).toContain(id);
+    await denied(getDoc(doc(carol, `conversations/${id}/messages/${messageId}`)));
+    await allowed(push(carol, `conversations/${id}`, { participantIds: arrayUnion('carol') }));
+    await allowed(push(carol, `conversations/${id}`, { invitedIds: [] }));
+    expect((await getDoc(doc(carol, `conversations/${id}/messages/${messageId}`))).get('text')).toBe('hello');
+  });
+
+  it('an invitee declines', async () => {
+    const id = await seedConversation();
+    await allowed(push(alice, `conversations/${id}`, { invitedIds: arrayUnion('carol') }));
+    await allowed(push(carol, `conversations/${id}`, { invitedIds: [] }));
+    await denied(getDoc(doc(carol, `conversations/${id}`)));
+  });
+
+  it('the owner removes a member', async () => {
+    const id = await seedConversation(['alice', 'bob', 'carol']);
+    await allowed(push(alice, `conversations/${id}`, { participantIds: arrayRemove('carol') }));
+    await denied(getDoc(doc(carol, `conversations/${id}`)));
   });
 
   it('a non-participant cannot write a conversation nor add themselves to it', async () => {
     const id = await seedConversation();
     await denied(push(carol, `conversations/${id}`, { groupName: 'Mine now' }));
     await denied(push(carol, `conversations/${id}`, { participantIds: arrayUnion('carol') }));
-    await denied(push(carol, `conversations/${id}`, conversationFields(['carol', 'alice', 'bob'], 'carol')));
+    await denied(push(carol, `conversations/${id}`, { ...groupFields('carol'), participantIds: ['alice', 'bob', 'carol'] }));
   });
 
   it('a participant may leave but not remove others, nor change type or creator', async () => {
@@ -185,7 +236,7 @@ describe('messages', () => {
     const conversationId = newId('conv');
     const id = newId('msg');
     const batch = writeBatch(alice);
-    batch.set(doc(alice, `conversations/${conversationId}`), { ...conversationFields(['alice', 'bob']), updatedAt: serverTimestamp() }, { merge: true });
+    batch.set(doc(alice, `conversations/${conversationId}`), { ...groupFields('alice', ['bob']), updatedAt: serverTimestamp() }, { merge: true });
     batch.set(doc(alice, messagePath(conversationId, id)), { ...messageFields(conversationId, 'alice', id), updatedAt: serverTimestamp() }, { merge: true });
     await allowed(batch.commit());
   });

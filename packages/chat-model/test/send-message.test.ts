@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLocalfireError } from 'localfire';
-import { conversations, createMessageRepository, messages } from '../src/index.js';
+import { CHAT_LIMITS, conversations, createMessageRepository, messages } from '../src/index.js';
 import type { Conversation } from '../src/index.js';
 import { openChat, record, seedUsers, T0 } from './helpers.js';
 import type { ChatFixture } from './helpers.js';
@@ -18,11 +18,10 @@ describe('MessageRepository.sendMessage', () => {
   afterEach(() => chat.close());
 
   it('returns the message as sending, with the sender in readBy and the injected time', async () => {
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi bob', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hi bob', senderId: 'alice' });
     expect(msg).toMatchObject({
       conversationId: conv.id,
       senderId: 'alice',
-      senderName: 'Alice',
       text: 'hi bob',
       status: 'sending',
       syncStatus: 'pending',
@@ -38,14 +37,14 @@ describe('MessageRepository.sendMessage', () => {
     const both = record(
       chat.store.live(async (tx) => ({
         count: await tx.repo(messages).count({ conversationId: conv.id }),
-        preview: (await tx.repo(conversations).read(conv.id))?.lastMessageText ?? null,
+        preview: (await tx.repo(conversations).read(conv.id))?.lastMessage?.text ?? null,
       })),
     );
     await both.waitForCount(1);
     expect(both.values[0]).toEqual({ count: 0, preview: null });
     const outboxBefore = (await chat.store.sync.listOutbox()).length;
 
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hello', senderId: 'alice', senderName: 'Alice' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'hello', senderId: 'alice' });
 
     await both.waitForCount(2);
     await both.settle();
@@ -55,12 +54,12 @@ describe('MessageRepository.sendMessage', () => {
 
     const updated = await chat.conversations.read(conv.id);
     expect(updated).toMatchObject({
-      lastMessageText: 'hello',
-      lastMessageSenderId: 'alice',
-      lastMessageSenderName: 'Alice',
-      lastMessageTimestamp: msg.timestamp,
+      lastMessage: { text: 'hello', senderId: 'alice', sentAt: msg.timestamp.getTime() },
       lastActivityAt: msg.timestamp,
     });
+    // Names are not stored in shared documents: screens resolve them from the profiles.
+    expect(updated).not.toHaveProperty('lastMessageSenderName');
+    expect(msg).not.toHaveProperty('senderName');
     const outbox = (await chat.store.sync.listOutbox()).slice(outboxBefore);
     expect(outbox.map((e) => [e.collection, e.docId])).toEqual(
       expect.arrayContaining([
@@ -77,25 +76,26 @@ describe('MessageRepository.sendMessage', () => {
   it('defaults to the real clock and random UUIDs', async () => {
     const repo = createMessageRepository({ store: chat.store });
     const before = Date.now();
-    const msg = await repo.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'bob', senderName: 'Bob' });
+    const msg = await repo.sendMessage({ conversationId: conv.id, text: 'hi', senderId: 'bob' });
     expect(msg.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(msg.timestamp.getTime()).toBeGreaterThanOrEqual(before);
   });
 
   it('never moves lastActivityAt back when the sender clock is behind', async () => {
     await chat.conversations.update(conv.id, { lastActivityAt: new Date(T0 + 50_000) });
-    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'late', senderId: 'bob', senderName: 'Bob' });
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text: 'late', senderId: 'bob' });
     const updated = await chat.conversations.read(conv.id);
     expect(updated?.lastActivityAt).toEqual(new Date(T0 + 50_000));
-    expect(updated?.lastMessageTimestamp).toEqual(msg.timestamp);
+    expect(updated?.lastMessage?.sentAt).toBe(msg.timestamp.getTime());
   });
 
   describe('bad input writes nothing', () => {
     const cases = [
-      { name: 'empty text', kind: 'validation', input: () => ({ conversationId: conv.id, text: '', senderId: 'alice', senderName: 'Alice' }) },
-      { name: 'whitespace text', kind: 'validation', input: () => ({ conversationId: conv.id, text: ' \n\t ', senderId: 'alice', senderName: 'Alice' }) },
-      { name: 'unknown conversation', kind: 'not-found', input: () => ({ conversationId: 'nope', text: 'hi', senderId: 'alice', senderName: 'Alice' }) },
-      { name: 'sender not a participant', kind: 'precondition', input: () => ({ conversationId: conv.id, text: 'hi', senderId: 'carol', senderName: 'Carol' }) },
+      { name: 'empty text', kind: 'validation', input: () => ({ conversationId: conv.id, text: '', senderId: 'alice' }) },
+      { name: 'whitespace text', kind: 'validation', input: () => ({ conversationId: conv.id, text: ' \n\t ', senderId: 'alice' }) },
+      { name: 'unknown conversation', kind: 'not-found', input: () => ({ conversationId: 'nope', text: 'hi', senderId: 'alice' }) },
+      { name: 'sender not a participant', kind: 'precondition', input: () => ({ conversationId: conv.id, text: 'hi', senderId: 'carol' }) },
+      { name: 'text over the limit', kind: 'validation', input: () => ({ conversationId: conv.id, text: '😀'.repeat(CHAT_LIMITS.messageText / 2 + 1), senderId: 'alice' }) },
     ] as const;
 
     it.each(cases)('$name -> $kind', async ({ kind, input }) => {
@@ -107,6 +107,17 @@ describe('MessageRepository.sendMessage', () => {
       expect(await chat.store.sync.listOutbox()).toEqual(outboxBefore);
       expect(await chat.conversations.read(conv.id)).toEqual(convBefore);
     });
+  });
+
+  it('keeps a bounded excerpt of the last message in the preview, not its whole text', async () => {
+    const text = `${'😀'.repeat(CHAT_LIMITS.messageText / 2 - 10)}\n\n  ${'tail '.repeat(2)}`;
+    const msg = await chat.messages.sendMessage({ conversationId: conv.id, text, senderId: 'alice' });
+    expect(msg.text).toBe(text);
+    const preview = (await chat.conversations.read(conv.id))?.lastMessage?.text ?? '';
+    // 99 emoji (two UTF-16 units each) and the ellipsis: within the limit, no emoji split.
+    expect(preview).toBe(`${'😀'.repeat(CHAT_LIMITS.previewText / 2 - 1)}…`);
+    await chat.messages.sendMessage({ conversationId: conv.id, text: 'short\nand  spaced ', senderId: 'alice' });
+    expect((await chat.conversations.read(conv.id))?.lastMessage?.text).toBe('short and spaced');
   });
 
   it('rejects a limit that is not a positive integer', async () => {

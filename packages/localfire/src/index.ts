@@ -3,6 +3,10 @@ export { LocalfireError, isLocalfireError, isRetryable, toLocalfireError, unreac
 export type { ErrorKind, LocalfireErrorOptions } from './errors.js';
 export { field } from './schema/fields.js';
 export type { FieldKind, FieldSpec, FieldOptions, FieldsFor, KindType, MergePolicy } from './schema/fields.js';
+export { checkFieldLimits } from './rules/field-limits.js';
+export {
+  extractRulesValidation, generateRulesValidation, replaceRulesValidation, RULES_VALIDATION_BEGIN, RULES_VALIDATION_END,
+} from './rules/generate-rules-validation.js';
 export { defineCollection, documentPath, collectionPath, RESERVED_FIELD_NAMES } from './schema/collection.js';
 export type { CollectionConfig, CollectionDef, EntityOf, FieldName, PathSegment } from './schema/collection.js';
 export type { EntitySchema, StandardSchemaV1 } from './schema/standard-schema.js';

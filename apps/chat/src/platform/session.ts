@@ -62,7 +62,7 @@ export function startSession(config: AppConfig, userId: string): Session {
     const network = networkFromBrowser(window);
     const engine = createChatSync({ store, remote, userId, network });
     closers.push(() => engine.stop());
-    const repositories = createChatRepositories({ store });
+    const repositories = createChatRepositories({ store, userId });
     const offline = createStateCell({ forced: false });
     const name = demoUser(userId)?.displayName ?? userId;
     await engine.start();

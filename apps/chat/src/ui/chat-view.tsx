@@ -123,6 +123,7 @@ function MessageList({ vm, group, me }: { readonly vm: ChatViewModel; readonly g
             today={today}
             group={group}
             me={me}
+            names={state.senderNames}
             actions={actions}
           />
         ))}
@@ -147,6 +148,8 @@ interface ChunkProps {
   readonly today: string;
   readonly group: boolean;
   readonly me: string;
+  /** Senders' names from their profiles (see ChatState.senderNames). */
+  readonly names: Readonly<Record<string, string>>;
   readonly actions: FailedActions;
 }
 
@@ -156,7 +159,7 @@ interface FailedActions {
   discard(messageId: string): Promise<void>;
 }
 
-const MessageChunk = memo(function MessageChunk({ items, previous, group, me, actions }: ChunkProps) {
+const MessageChunk = memo(function MessageChunk({ items, previous, group, me, names, actions }: ChunkProps) {
   const now = new Date();
   let lastDay = previous === undefined ? '' : formatDay(previous.timestamp, now);
   let before = previous;
@@ -171,14 +174,14 @@ const MessageChunk = memo(function MessageChunk({ items, previous, group, me, ac
         return (
           <div key={m.id} className="message-row-wrap">
             {separator && <div className="day-separator"><span>{day}</span></div>}
-            <MessageBubble message={m} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} actions={actions} />
+            <MessageBubble message={m} senderName={names[m.senderId] ?? m.senderId} mine={m.senderId === me} showSender={group && m.senderId !== me && !continued} continued={continued} actions={actions} />
           </div>
         );
       })}
     </>
   );
 }, (a, b) =>
-  a.today === b.today && a.group === b.group && a.me === b.me && a.actions === b.actions
+  a.today === b.today && a.group === b.group && a.me === b.me && a.names === b.names && a.actions === b.actions
   && a.items.length === b.items.length && a.items.every((m, i) => sameShown(m, b.items[i]))
   && (a.previous === undefined ? b.previous === undefined : b.previous !== undefined
     && a.previous.senderId === b.previous.senderId && a.previous.timestamp.getTime() === b.previous.timestamp.getTime()));
@@ -186,11 +189,13 @@ const MessageChunk = memo(function MessageChunk({ items, previous, group, me, ac
 /** What a bubble shows is unchanged (live queries hand out new objects on each run). */
 function sameShown(a: Message, b: Message | undefined): boolean {
   return b !== undefined && a.id === b.id && a.status === b.status && a.text === b.text && a.senderId === b.senderId
-    && a.senderName === b.senderName && a.timestamp.getTime() === b.timestamp.getTime();
+    && a.timestamp.getTime() === b.timestamp.getTime();
 }
 
 interface BubbleProps {
   readonly message: Message;
+  /** The sender's name as their profile says (never a name stored in the message). */
+  readonly senderName: string;
   readonly mine: boolean;
   readonly showSender: boolean;
   readonly continued: boolean;
@@ -198,7 +203,7 @@ interface BubbleProps {
 }
 
 /** Re-renders only when what it shows changes (live queries hand out new objects on each run). */
-const MessageBubble = memo(function MessageBubble({ message, mine, showSender, continued, actions }: BubbleProps) {
+const MessageBubble = memo(function MessageBubble({ message, senderName, mine, showSender, continued, actions }: BubbleProps) {
   return (
     <div
       className={`message-row ${mine ? 'mine' : 'theirs'}${continued ? ' continued' : ''}`}
@@ -208,7 +213,7 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
       data-mine={mine}
     >
       <div className={`bubble${message.status === 'failed' ? ' bubble-failed' : ''}`}>
-        {showSender && <div className="bubble-sender">{message.senderName}</div>}
+        {showSender && <div className="bubble-sender" data-testid="message-sender">{senderName}</div>}
         <span className="bubble-text" data-testid="message-text">{message.text}</span>
         <span className="bubble-meta">
           {formatClock(message.timestamp)}
@@ -226,7 +231,7 @@ const MessageBubble = memo(function MessageBubble({ message, mine, showSender, c
   );
 }, (a, b) =>
   a.mine === b.mine && a.showSender === b.showSender && a.continued === b.continued && a.actions === b.actions
-  && sameShown(a.message, b.message));
+  && a.senderName === b.senderName && sameShown(a.message, b.message));
 
 function Composer({ vm }: { readonly vm: ChatViewModel }) {
   const [text, setText] = useState('');

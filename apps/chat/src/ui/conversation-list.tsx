@@ -12,10 +12,32 @@ export interface ConversationListProps {
 export function ConversationList({ vm, selected, onSelect }: ConversationListProps) {
   const state = useViewState(vm);
   if (state.status === 'loading') return <div className="list-placeholder" />;
+  const invitations = state.invitations.length === 0 ? null : (
+    <ul className="invitation-list" data-testid="invitation-list" aria-label="Invitations">
+      {state.invitations.map((inv) => (
+        <li key={inv.id} className="invitation" data-testid="invitation" data-conversation-id={inv.id}>
+          <Avatar id={inv.id} name={inv.title} group />
+          <span className="conversation-body">
+            <span className="conversation-title">{inv.title}</span>
+            <span className="conversation-preview">With {inv.members.join(', ')}</span>
+          </span>
+          <button type="button" className="button" data-testid="accept-invitation" onClick={() => { void vm.acceptInvitation(inv.id).then(() => onSelect(inv.id)); }}>Join</button>
+          <button type="button" className="link-button" data-testid="decline-invitation" onClick={() => { void vm.declineInvitation(inv.id); }}>Decline</button>
+        </li>
+      ))}
+    </ul>
+  );
   if (state.conversations.length === 0) {
-    return <p className="list-empty">No conversations yet. Start one with ✎.</p>;
+    return (
+      <>
+        {invitations}
+        <p className="list-empty">No conversations yet. Start one with ✎.</p>
+      </>
+    );
   }
   return (
+    <>
+    {invitations}
     <ul className="conversation-list" data-testid="conversation-list">
       {state.conversations.map((c) => (
         <li key={c.id}>
@@ -50,5 +72,6 @@ export function ConversationList({ vm, selected, onSelect }: ConversationListPro
         </li>
       ))}
     </ul>
+    </>
   );
 }

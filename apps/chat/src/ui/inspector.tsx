@@ -51,6 +51,14 @@ export function Inspector({ services, onClose }: { readonly services: ChatServic
             </p>
           </section>
         )}
+        {status.suspectTimestamps.count > 0 && (
+          <section>
+            <h3>Suspect timestamps ({status.suspectTimestamps.count})</h3>
+            <ul className="quarantine" data-testid="inspector-suspect-timestamps">
+              {status.suspectTimestamps.recent.map((s) => <li key={`${s.path}@${s.committedAt}`}><code>{s.path}</code> <span className="muted">updatedAt {formatSkew(s.skewMs)} its commit</span></li>)}
+            </ul>
+          </section>
+        )}
         <section>
           <h3>Quarantined documents ({status.quarantinedCount})</h3>
           {quarantine.length === 0 ? <p className="muted">None</p> : (
@@ -85,6 +93,13 @@ export function Inspector({ services, onClose }: { readonly services: ChatServic
   );
 }
 
+/** `3 min ahead of` / `2 h behind` a commit. */
+function formatSkew(skewMs: number): string {
+  const minutes = Math.abs(skewMs) / 60_000;
+  const size = minutes >= 90 ? `${(minutes / 60).toFixed(1)} h` : `${minutes.toFixed(minutes < 10 ? 1 : 0)} min`;
+  return `${size} ${skewMs > 0 ? 'ahead of' : 'behind'}`;
+}
+
 function describe(entry: SyncLogEntry): string {
   switch (entry.type) {
     case 'sync-started': return `${entry.direction} ${entry.count}${entry.scope === undefined ? '' : ` · ${entry.scope}`}`;
@@ -97,6 +112,8 @@ function describe(entry: SyncLogEntry): string {
     case 'write-discarded': return `${entry.collection}/${entry.id} (${entry.count})`;
     case 'conflict-detected': return `${entry.collection}/${entry.id}.${entry.field} (${entry.policy}) → ${entry.resolution}`;
     case 'quarantined': return `${entry.path}: ${entry.reason}`;
+    case 'suspect-timestamp': return `${entry.path}: updatedAt ${formatSkew(entry.skewMs)} its commit`;
+    case 'scope-reconciled': return `${entry.removed} left ${entry.scope} while away`;
     case 'cache-evicted': return `${entry.count} ${entry.collection}`;
     case 'online':
     case 'offline': return '';

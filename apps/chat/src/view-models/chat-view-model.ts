@@ -16,6 +16,13 @@ export interface ChatState {
   readonly members: readonly Person[];
   /** Oldest first: older pages loaded with {@link ChatViewModel.loadOlder}, then the live latest ones. */
   readonly messages: readonly Message[];
+  /**
+   * The name to show for each sender of a shown message and each member, by user id: from the
+   * user's own profile, so a rename shows everywhere and nobody can write a name under someone
+   * else's message. (Only for a user whose profile is not known yet: a name a message or the
+   * conversation of an earlier version stored, else the id.)
+   */
+  readonly senderNames: Readonly<Record<string, string>>;
   /** Older messages may exist locally beyond those shown. */
   readonly hasOlder: boolean;
   readonly loadingOlder: boolean;
@@ -63,7 +70,7 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
   const { repositories, conversationId, me } = options;
   const pageSize = options.pageSize ?? 50;
   const cell = createStateCell<ChatState>({
-    status: 'loading', title: '', type: 'direct', members: [], messages: [], hasOlder: false, loadingOlder: false, error: null,
+    status: 'loading', title: '', type: 'direct', members: [], messages: [], senderNames: {}, hasOlder: false, loadingOlder: false, error: null,
   });
   let conversation: Conversation | undefined | null = null; // null: not answered yet
   let users: ReadonlyMap<string, User> = new Map();
@@ -86,13 +93,19 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
     }
     const c = conversation;
     const members = c.participantIds.filter((id) => id !== me.id).map((id) => personOf(id, users, c));
+    const messages = older.length === 0 ? live : [...older, ...live];
+    const names: Record<string, string> = {};
+    for (const m of messages) names[m.senderId] ??= users.has(m.senderId) || m.senderName === undefined ? personOf(m.senderId, users, c).name : m.senderName;
+    for (const p of members) names[p.id] ??= p.name;
+    const previousNames = cell.get().senderNames;
     cell.update({
       status: 'ready',
       title: conversationTitle(c, me.id, users),
       type: c.type,
       // Unchanged members keep their identity: a new last message alone re-renders nothing.
       members: samePeople(cell.get().members, members) ? cell.get().members : members,
-      messages: older.length === 0 ? live : [...older, ...live],
+      messages,
+      senderNames: sameNames(previousNames, names) ? previousNames : names,
       hasOlder: !olderExhausted && (older.length > 0 || live.length >= pageSize),
     });
     markRead();
@@ -155,7 +168,7 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
       const trimmed = text.trim();
       if (trimmed === '') return;
       try {
-        await repositories.messages.sendMessage({ conversationId, text: trimmed, senderId: me.id, senderName: me.name });
+        await repositories.messages.sendMessage({ conversationId, text: trimmed, senderId: me.id });
       } catch (e) {
         fail(e);
         throw e;
@@ -204,6 +217,11 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
       for (const stop of stops) stop();
     },
   };
+}
+
+function sameNames(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 function samePeople(a: readonly Person[], b: readonly Person[]): boolean {

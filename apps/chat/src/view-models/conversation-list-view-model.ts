@@ -1,4 +1,4 @@
-import type { ChatRepositories, ConversationSummary, User } from '@localfire/chat-model';
+import type { ChatRepositories, Conversation, ConversationSummary, User } from '@localfire/chat-model';
 import { conversationTitle, personOf, usersById } from './people.js';
 import type { Person } from './people.js';
 import { createStateCell } from './state-cell.js';
@@ -21,11 +21,21 @@ export interface ConversationListItem {
   readonly pending: boolean;
 }
 
+/** A group the user is invited to: shown with accept and decline, its messages unread until accepted. */
+export interface InvitationItem {
+  readonly id: string;
+  readonly title: string;
+  /** Who is in the group now, by name. */
+  readonly members: readonly string[];
+}
+
 export interface ConversationListState {
   /** `loading` until the local database answered once. */
   readonly status: 'loading' | 'ready' | 'error';
   /** Latest activity first. */
   readonly conversations: readonly ConversationListItem[];
+  /** Groups the user is invited to, latest activity first. */
+  readonly invitations: readonly InvitationItem[];
   /** Everyone else the device knows, by name: who a new conversation can be with. */
   readonly contacts: readonly Person[];
   readonly error: string | null;
@@ -34,8 +44,12 @@ export interface ConversationListState {
 export interface ConversationListViewModel extends Observable<ConversationListState> {
   /** Opens (creating locally if needed) the direct conversation with `otherUserId`; resolves with its id. */
   startDirectConversation(otherUserId: string): Promise<string>;
-  /** Creates a group of the current user and `memberIds`; resolves with its id. */
+  /** Creates a group of the current user, inviting `memberIds` (each joins by accepting); resolves with its id. */
   startGroupConversation(memberIds: readonly string[], name?: string): Promise<string>;
+  /** Joins a group the user is invited to: it moves to the conversation list with its messages. */
+  acceptInvitation(conversationId: string): Promise<void>;
+  /** Declines an invitation: it disappears. */
+  declineInvitation(conversationId: string): Promise<void>;
   /** Stops every subscription. Idempotent. */
   dispose(): void;
 }
@@ -51,17 +65,19 @@ export interface ConversationListViewModelOptions {
   readonly markDelivered?: boolean;
 }
 
-const INITIAL: ConversationListState = { status: 'loading', conversations: [], contacts: [], error: null };
+const INITIAL: ConversationListState = { status: 'loading', conversations: [], invitations: [], contacts: [], error: null };
 
 /**
  * The conversation list screen's state, from the local store only: the user's conversations
- * (live, latest activity first, with unread counts and the last message) and the people they
- * can start a conversation with. Writes go to the repositories; the sync engine does the rest.
+ * (live, latest activity first, with unread counts and the last message), the groups they are
+ * invited to, and the people they can start a conversation with. Every name is the person's
+ * own profile name. Writes go to the repositories; the sync engine does the rest.
  */
 export function createConversationListViewModel(options: ConversationListViewModelOptions): ConversationListViewModel {
   const { repositories, userId } = options;
   const cell = createStateCell<ConversationListState>(INITIAL);
   let summaries: readonly ConversationSummary[] | undefined;
+  let invited: readonly Conversation[] = [];
   let users: ReadonlyMap<string, User> = new Map();
   let disposed = false;
   const delivery = createDeliveryMarker(repositories, userId);
@@ -74,15 +90,15 @@ export function createConversationListViewModel(options: ConversationListViewMod
     if (disposed || summaries === undefined) return;
     const conversations = summaries.map((c): ConversationListItem => {
       const others = c.participantIds.filter((id) => id !== userId);
-      const lastSenderId = c.lastMessageSenderId;
+      const lastSenderId = c.lastMessage?.senderId;
       return {
         id: c.id,
         type: c.type,
         title: conversationTitle(c, userId, users),
         peer: c.type === 'direct' && others[0] !== undefined ? personOf(others[0], users, c) : null,
         memberCount: c.participantIds.length,
-        lastMessageText: c.lastMessageText ?? null,
-        lastMessageSender: lastSenderId === undefined ? null : lastSenderId === userId ? 'You' : (users.get(lastSenderId)?.displayName ?? c.lastMessageSenderName ?? lastSenderId),
+        lastMessageText: c.lastMessage?.text ?? null,
+        lastMessageSender: lastSenderId === undefined ? null : lastSenderId === userId ? 'You' : personOf(lastSenderId, users, c).name,
         lastActivityAt: c.lastActivityAt,
         unreadCount: c.unreadCount,
         pending: c.syncStatus !== 'synced',
@@ -92,7 +108,12 @@ export function createConversationListViewModel(options: ConversationListViewMod
       .filter((u) => u.id !== userId)
       .map((u) => personOf(u.id, users))
       .sort((a, b) => a.name.localeCompare(b.name));
-    cell.set({ status: 'ready', conversations, contacts, error: cell.get().error });
+    const invitations = invited.map((c): InvitationItem => ({
+      id: c.id,
+      title: conversationTitle(c, userId, users),
+      members: c.participantIds.map((id) => personOf(id, users, c).name),
+    }));
+    cell.set({ status: 'ready', conversations, invitations, contacts, error: cell.get().error });
   };
 
   const stops = [
@@ -100,6 +121,10 @@ export function createConversationListViewModel(options: ConversationListViewMod
       summaries = list;
       render();
       if (options.markDelivered !== false) delivery.request(list.filter((c) => c.unreadCount > 0).map((c) => c.id), fail);
+    }, fail),
+    repositories.conversations.observeInvitations(userId).subscribe((list) => {
+      invited = list;
+      render();
     }, fail),
     repositories.users.observe().subscribe((all) => {
       users = usersById(all);
@@ -116,6 +141,12 @@ export function createConversationListViewModel(options: ConversationListViewMod
     async startGroupConversation(memberIds, name) {
       const trimmed = name?.trim();
       return (await repositories.conversations.createGroupConversation(userId, memberIds, trimmed === undefined || trimmed === '' ? undefined : trimmed)).id;
+    },
+    async acceptInvitation(conversationId) {
+      await repositories.conversations.acceptInvitation(conversationId, userId);
+    },
+    async declineInvitation(conversationId) {
+      await repositories.conversations.declineInvitation(conversationId, userId);
     },
     dispose() {
       disposed = true;

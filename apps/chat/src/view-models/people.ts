@@ -12,7 +12,7 @@ export interface Person {
 export function personOf(id: string, users: ReadonlyMap<string, User>, conversation?: Conversation): Person {
   const user = users.get(id);
   if (user !== undefined) return { id, name: user.displayName, isOnline: user.isOnline, lastSeen: user.lastSeen ?? null };
-  const info = conversation?.participants[id];
+  const info = conversation?.participants?.[id];
   return { id, name: info?.displayName ?? id, isOnline: false, lastSeen: null };
 }
 

@@ -59,7 +59,7 @@ describe('chat between two users', () => {
     }
   }, 90_000);
 
-  it('creates a group from the new-conversation dialog; the members see it with the message unread', async () => {
+  it('creates a group from the new-conversation dialog; an invitee joins, then reads the message under its sender’s name', async () => {
     const projectId = await rig.seededProject('e2e-group');
     const alice = await rig.open(await rig.device(), { projectId, userId: 'alice' });
     const bob = await rig.open(await rig.device(), { projectId, userId: 'bob' });
@@ -71,13 +71,19 @@ describe('chat between two users', () => {
     await alice.click('[data-testid=create-conversation]');
     await alice.waitForSelector('[data-testid=chat-title]:has-text("Release party")');
     await send(alice, 'Who brings the cake?');
-    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'sent' || s === 'delivered');
+    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'sent');
 
-    const row = bob.locator('[data-testid=conversation-item]', { hasText: 'Release party' });
-    await eventually(() => row.locator('[data-testid=unread-count]').allTextContents(), (t) => t.join() === '1');
-    expect(await row.locator('[data-testid=conversation-preview]').textContent()).toBe('Alice: Who brings the cake?');
-    expect(await bob.locator('[data-testid=conversation-title]').first().textContent()).toBe('Release party');
-    // Bob's device marks it delivered; Alice sees that without Bob opening the chat.
-    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'delivered');
+    // Bob is invited, not a member: the group is an invitation until he joins.
+    const invitation = bob.locator('[data-testid=invitation]', { hasText: 'Release party' });
+    await invitation.waitFor();
+    expect(await bob.locator('[data-testid=conversation-item]', { hasText: 'Release party' }).count()).toBe(0);
+    await invitation.locator('[data-testid=accept-invitation]').click();
+    await bob.waitForSelector('[data-testid=chat-title]:has-text("Release party")');
+    const message = bob.locator('[data-testid=message]', { hasText: 'Who brings the cake?' });
+    await message.waitFor();
+    expect(await message.locator('[data-testid=message-sender]').textContent()).toBe('Alice');
+    expect(await bob.locator('[data-testid=conversation-item]', { hasText: 'Release party' }).locator('[data-testid=conversation-preview]').textContent()).toBe('Alice: Who brings the cake?');
+    // Bob read it in the open chat; Alice sees that.
+    await eventually(() => statusOf(alice, 'Who brings the cake?'), (s) => s === 'read');
   }, 90_000);
 });

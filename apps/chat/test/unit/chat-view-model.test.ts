@@ -34,7 +34,7 @@ describe('ChatViewModel', () => {
     alice.remote.setOnline(false);
     await aliceChat.send('  hello Bob  ');
     const sending = await until(aliceChat, (s) => s.messages.length === 1);
-    expect(sending.messages[0]).toMatchObject({ text: 'hello Bob', senderId: 'alice', senderName: 'Alice', status: 'sending' });
+    expect(sending.messages[0]).toMatchObject({ text: 'hello Bob', senderId: 'alice', status: 'sending' });
     expect(sending.title).toBe('Bob');
 
     alice.remote.setOnline(true);
@@ -46,6 +46,23 @@ describe('ChatViewModel', () => {
     bobChat.setVisible(true);
     await until(aliceChat, (s) => s.messages[0]?.status === 'read');
     expect(aliceChat.get().members.map((m) => m.name)).toEqual(['Bob']);
+  });
+
+  it('shows each sender under their profile name, and a rename everywhere, never a name a message carries', async () => {
+    world = createWorld();
+    const alice = await world.device('alice');
+    const bob = await world.device('bob');
+    await seedUsers(alice, ['alice']);
+    await seedUsers(bob, ['bob']);
+    const conversationId = (await bob.repositories.conversations.createDirectConversation('bob', 'alice')).id;
+    await bob.repositories.messages.sendMessage({ conversationId, text: 'hi', senderId: 'bob', senderName: 'The Boss' });
+    const aliceChat = track(createChatViewModel({ repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' } }));
+    await until(aliceChat, (s) => s.senderNames['bob'] === 'Bob' && s.messages.length === 1);
+    expect(aliceChat.get().messages[0]).not.toHaveProperty('senderName');
+    await bob.repositories.users.updateProfile('bob', { displayName: 'Robert' });
+    const renamed = await until(aliceChat, (s) => s.senderNames['bob'] === 'Robert');
+    expect(renamed.title).toBe('Robert');
+    expect(renamed.members.map((m) => m.name)).toEqual(['Robert']);
   });
 
   it('ignores blank text and reports a send to an unknown conversation as an error', async () => {
@@ -65,7 +82,7 @@ describe('ChatViewModel', () => {
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
     for (let i = 1; i <= 7; i++) {
       world.advance();
-      await alice.repositories.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice', senderName: 'Alice' });
+      await alice.repositories.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice' });
     }
     const vm = track(createChatViewModel({ repositories: alice.repositories, conversationId, me: { id: 'alice', name: 'Alice' }, pageSize: 3 }));
     await until(vm, (s) => s.messages.length === 3);

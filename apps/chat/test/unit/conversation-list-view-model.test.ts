@@ -29,13 +29,13 @@ describe('ConversationListViewModel', () => {
     world.advance();
     const group = await vm.startGroupConversation(['bob', 'carol'], '  Weekend  ');
     world.advance();
-    await alice.repositories.messages.sendMessage({ conversationId: withBob, text: 'hi Bob', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId: withBob, text: 'hi Bob', senderId: 'alice' });
 
     const state = await until(vm, (s) => s.conversations[0]?.lastMessageText === 'hi Bob');
     expect(state.status).toBe('ready');
     expect(state.conversations.map((c) => [c.id, c.title, c.type, c.memberCount])).toEqual([
       [withBob, 'Bob', 'direct', 2],
-      [group, 'Weekend', 'group', 3],
+      [group, 'Weekend', 'group', 1],
     ]);
     expect(state.conversations[0]).toMatchObject({ lastMessageSender: 'You', unreadCount: 0, pending: true, peer: { id: 'bob', name: 'Bob', isOnline: true } });
     expect(state.conversations[1]?.peer).toBeNull();
@@ -49,9 +49,9 @@ describe('ConversationListViewModel', () => {
     await seedUsers(alice, ['alice']);
     await seedUsers(bob, ['bob']);
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
-    await alice.repositories.messages.sendMessage({ conversationId, text: 'one', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId, text: 'one', senderId: 'alice' });
     world.advance();
-    await alice.repositories.messages.sendMessage({ conversationId, text: 'two', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId, text: 'two', senderId: 'alice' });
 
     const bobList = track(createConversationListViewModel({ repositories: bob.repositories, userId: 'bob' }));
     const state = await until(bobList, (s) => s.conversations[0]?.unreadCount === 2);
@@ -62,6 +62,44 @@ describe('ConversationListViewModel', () => {
       const mine = await alice.repositories.messages.getMessages(conversationId, 10);
       return mine.map((m) => m.status).join(',') === 'delivered,delivered';
     });
+  });
+
+  it('an invited user sees the invitation, joins, and the group moves to their list', async () => {
+    world = createWorld();
+    const alice = await world.device('alice');
+    const bob = await world.device('bob');
+    await seedUsers(alice, ['alice']);
+    await seedUsers(bob, ['bob']);
+    const aliceList = track(createConversationListViewModel({ repositories: alice.repositories, userId: 'alice', markDelivered: false }));
+    const group = await aliceList.startGroupConversation(['bob'], 'Plans');
+    await alice.repositories.messages.sendMessage({ conversationId: group, text: 'welcome', senderId: 'alice' });
+
+    const bobList = track(createConversationListViewModel({ repositories: bob.repositories, userId: 'bob' }));
+    const invited = await until(bobList, (s) => s.invitations.length === 1);
+    expect(invited.invitations[0]).toMatchObject({ id: group, title: 'Plans', members: ['Alice'] });
+    expect(invited.conversations).toEqual([]);
+    expect(await bob.repositories.messages.getMessages(group, 10)).toEqual([]);
+
+    await bobList.acceptInvitation(group);
+    const joined = await until(bobList, (s) => s.conversations[0]?.lastMessageText === 'welcome');
+    expect(joined.invitations).toEqual([]);
+    expect(joined.conversations[0]).toMatchObject({ id: group, memberCount: 2, lastMessageSender: 'Alice' });
+    await until(aliceList, (s) => s.conversations[0]?.memberCount === 2);
+  });
+
+  it('shows names from the profiles: a rename shows in the list at once', async () => {
+    world = createWorld();
+    const alice = await world.device('alice');
+    const bob = await world.device('bob');
+    await seedUsers(alice, ['alice']);
+    await seedUsers(bob, ['bob']);
+    const conversationId = (await bob.repositories.conversations.createDirectConversation('bob', 'alice')).id;
+    await bob.repositories.messages.sendMessage({ conversationId, text: 'hi', senderId: 'bob' });
+    const aliceList = track(createConversationListViewModel({ repositories: alice.repositories, userId: 'alice', markDelivered: false }));
+    await until(aliceList, (s) => s.conversations[0]?.title === 'Bob' && s.conversations[0].lastMessageSender === 'Bob');
+    await bob.repositories.users.updateProfile('bob', { displayName: 'Robert' });
+    const renamed = await until(aliceList, (s) => s.conversations[0]?.title === 'Robert');
+    expect(renamed.conversations[0]).toMatchObject({ lastMessageSender: 'Robert', peer: { name: 'Robert' } });
   });
 
   it('rejects invalid new conversations and writes nothing', async () => {

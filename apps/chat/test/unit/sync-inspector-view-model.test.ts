@@ -42,7 +42,7 @@ describe('SyncInspectorViewModel', () => {
     const alice = await world.device('alice');
     await seedUsers(alice, ['alice']);
     const conversationId = (await alice.repositories.conversations.createDirectConversation('alice', 'bob')).id;
-    await alice.repositories.messages.sendMessage({ conversationId, text: 'hello', senderId: 'alice', senderName: 'Alice' });
+    await alice.repositories.messages.sendMessage({ conversationId, text: 'hello', senderId: 'alice' });
     await alice.engine.whenIdle();
     const vm = track(createSyncInspectorViewModel({ engine: alice.engine, sync: alice.store.sync }));
 

@@ -1,6 +1,9 @@
 import { conversations } from './conversations.js';
 import { messages } from './messages.js';
-import { users } from './users.js';
+import { privateProfiles, users } from './users.js';
 
-/** Every collection of the chat domain, for `createLocalStore({ collections: chatCollections })`. */
-export const chatCollections = [users, conversations, messages] as const;
+/**
+ * Every collection of the chat domain, for `createLocalStore({ collections: chatCollections })`
+ * and for `localfire rules` (the validation block of firestore.rules is generated from them).
+ */
+export const chatCollections = [users, privateProfiles, conversations, messages] as const;

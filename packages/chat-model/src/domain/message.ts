@@ -10,7 +10,8 @@ import type { ReadonlyEntity } from './readonly-entity.js';
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
 
 /**
- * A chat message as the app sees it: a plain readonly object with the collection's fields,
+ * A chat message as the app sees it: a plain readonly object with the collection's fields
+ * (`senderName` only on messages of earlier versions: show the sender's profile name instead),
  * the derived {@link MessageStatus} and the row's sync state (e.g. for a retry action).
  */
 export interface Message extends ReadonlyEntity<MessageEntity> {
@@ -52,7 +53,7 @@ export function toMessage(row: Stored<MessageEntity>): Message {
     localId: row.localId,
     conversationId: row.conversationId,
     senderId: row.senderId,
-    senderName: row.senderName,
+    ...(row.senderName === undefined ? {} : { senderName: row.senderName }),
     text: row.text,
     timestamp: row.timestamp,
     status: deriveMessageStatus(row, meta),

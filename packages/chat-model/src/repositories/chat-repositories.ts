@@ -13,7 +13,7 @@ export interface ChatRepositories {
   readonly users: UserRepository;
 }
 
-/** Creates the three repositories with shared options (store, clock, id generator). */
+/** Creates the three repositories with shared options (store, signed-in user, clock, id generator). */
 export function createChatRepositories(options: ChatRepositoryOptions): ChatRepositories {
   return {
     messages: createMessageRepository(options),

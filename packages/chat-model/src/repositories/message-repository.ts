@@ -1,4 +1,4 @@
-import { LocalfireError } from 'localfire';
+import { checkFieldLimits, LocalfireError } from 'localfire';
 import type { LiveQuery, Query, Stored, Transaction } from 'localfire';
 import { conversations } from '../collections/conversations.js';
 import { messages } from '../collections/messages.js';
@@ -11,12 +11,18 @@ import { requireConversation, requirePositiveLimit, writeLastMessage } from './l
 import { mapLive } from './map-live.js';
 import { resolveOptions } from './options.js';
 import type { ChatRepositoryOptions } from './options.js';
+import { checkActingAs, checkMessageCreate, checkMessageDelete, checkReceiptsChange } from './write-guards.js';
 
 export interface SendMessageInput {
   readonly conversationId: string;
   readonly text: string;
   readonly senderId: string;
-  readonly senderName: string;
+  /**
+   * Ignored: a message does not store its sender's name (others would see whatever name the
+   * sender wrote); screens show the sender's profile name. Accepted so older callers compile.
+   * @deprecated
+   */
+  readonly senderName?: string;
 }
 
 /**
@@ -41,11 +47,17 @@ export interface MessageRepository extends DomainRepository<Message, MessageEnti
    * keep their order even within one millisecond), its outbox entry and the
    * conversation's last-message preview and activity time in ONE local transaction, and
    * returns at once; the sync engine pushes it later.
-   * Throws `validation` for blank text, `not-found` for an unknown conversation and
-   * `precondition` when the sender is not a participant; then nothing is written.
+   * Throws `validation` for blank text or text over `CHAT_LIMITS.messageText` characters,
+   * `not-found` for an unknown conversation and `precondition` when the sender is not a
+   * participant or not the signed-in user; then nothing is written. The preview keeps an
+   * excerpt of the text (`CHAT_LIMITS.previewText` characters).
    */
   sendMessage(input: SendMessageInput): Promise<Message>;
-  /** Adds `userId` to each message's `readBy` (a set union, synced as arrayUnion) in one transaction. Throws `not-found` (nothing written) if a message does not exist. */
+  /**
+   * Adds `userId` to each message's `readBy` (a set union, synced as arrayUnion) in one
+   * transaction. Throws `not-found` (nothing written) if a message does not exist, and
+   * `precondition` when `userId` is not the signed-in user.
+   */
   markMessagesAsRead(messageIds: readonly string[], userId: string): Promise<void>;
   /** Adds `userId` to each message's `deliveredTo`, like {@link markMessagesAsRead}. */
   markMessagesAsDelivered(messageIds: readonly string[], userId: string): Promise<void>;
@@ -61,8 +73,12 @@ function oldestFirst(rows: readonly Stored<MessageEntity>[]): Message[] {
 }
 
 export function createMessageRepository(options: ChatRepositoryOptions): MessageRepository {
-  const { store, clock, newId } = resolveOptions(options);
-  const crud = createDomainCrud(store, messages, toMessage);
+  const { store, clock, newId, userId: signedIn } = resolveOptions(options);
+  const crud = createDomainCrud(store, messages, toMessage, {
+    create: (m) => checkMessageCreate(m, signedIn),
+    update: (before, after) => checkReceiptsChange(before, after, signedIn),
+    delete: (m) => checkMessageDelete(m, signedIn),
+  });
   /** Send times strictly increase, so messages sent here keep their order (ids are random). */
   let lastSentAt = Number.NEGATIVE_INFINITY;
   const repo = crud.repo;
@@ -74,6 +90,7 @@ export function createMessageRepository(options: ChatRepositoryOptions): Message
     const ids = [...new Set(messageIds)];
     if (ids.length === 0) return;
     if (userId === '') throw new LocalfireError('validation', 'userId must not be empty');
+    checkActingAs(signedIn, userId, 'write receipts');
     await store.transaction(async (tx: Transaction) => {
       const r = tx.repo(messages);
       const rows = await r.query({ where: { id: { in: ids } } });
@@ -111,8 +128,10 @@ export function createMessageRepository(options: ChatRepositoryOptions): Message
       return latest(conversationId, limit, { after: { id: before.id, timestamp: before.timestamp } });
     },
     async sendMessage(input) {
-      const { conversationId, text, senderId, senderName } = input;
+      const { conversationId, text, senderId } = input;
       if (text.trim() === '') throw new LocalfireError('validation', 'a message needs some text', { details: { conversationId } });
+      checkFieldLimits(messages, { text, senderId });
+      checkActingAs(signedIn, senderId, 'send a message');
       return store.transaction(async (tx) => {
         const convRepo = tx.repo(conversations);
         const conversation = await requireConversation(convRepo, conversationId);
@@ -125,9 +144,9 @@ export function createMessageRepository(options: ChatRepositoryOptions): Message
         lastSentAt = Math.max(clock(), lastSentAt + 1);
         const timestamp = new Date(lastSentAt);
         const row = await tx.repo(messages).create({
-          id, localId: id, conversationId, senderId, senderName, text, timestamp, readBy: [senderId], deliveredTo: [],
+          id, localId: id, conversationId, senderId, text, timestamp, readBy: [senderId], deliveredTo: [],
         });
-        await writeLastMessage(convRepo, conversation, { text, senderId, senderName, timestamp });
+        await writeLastMessage(convRepo, conversation, { text, senderId, timestamp });
         return toMessage(row);
       });
     },

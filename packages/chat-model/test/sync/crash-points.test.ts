@@ -74,7 +74,7 @@ describe('crash points over the Firestore emulator', { timeout: 120_000 }, () =>
     });
     const texts = ['one', 'two', 'three'];
     const sent: string[] = [];
-    for (const text of texts) sent.push((await crashing.messages.sendMessage({ conversationId, text, senderId: 'alice', senderName: 'Alice' })).id);
+    for (const text of texts) sent.push((await crashing.messages.sendMessage({ conversationId, text, senderId: 'alice' })).id);
     await crashing.engine.start();
     const pushed = await crash.paths;
     await crashing.close();
@@ -105,7 +105,7 @@ describe('crash points over the Firestore emulator', { timeout: 120_000 }, () =>
     await bob.close();
 
     const sent: string[] = [];
-    for (let i = 0; i < 30; i++) sent.push((await alice.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice', senderName: 'Alice' })).id);
+    for (let i = 0; i < 30; i++) sent.push((await alice.messages.sendMessage({ conversationId, text: `m${i}`, senderId: 'alice' })).id);
     await drained(alice);
 
     // bob comes back and dies after 10 of the 30 pulled messages were written in the batch's transaction.

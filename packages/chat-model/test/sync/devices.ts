@@ -89,7 +89,7 @@ export async function openDevice(options: OpenDeviceOptions): Promise<ChatDevice
   if (options.start ?? true) await engine.start();
   let closing: Promise<void> | null = null;
   const device: ChatDevice = {
-    ...createChatRepositories({ store, clock, newId }),
+    ...createChatRepositories({ store, clock, newId, userId }),
     userId,
     filename,
     store,
@@ -145,7 +145,7 @@ export async function drained(device: ChatDevice, timeoutMs?: number): Promise<v
 }
 
 /** A profile for `userId`, as each device creates its own. */
-export const profile = (userId: string) => ({ id: userId, email: `${userId}@example.com`, displayName: userId[0]!.toUpperCase() + userId.slice(1), isOnline: true });
+export const profile = (userId: string) => ({ id: userId, displayName: userId[0]!.toUpperCase() + userId.slice(1), isOnline: true });
 
 /**
  * The emulator's first request of a run takes seconds (JVM warm-up, rules compilation): pay it
@@ -154,7 +154,8 @@ export const profile = (userId: string) => ({ id: userId, email: `${userId}@exam
 export async function warmUpEmulator(): Promise<void> {
   const project = await createTestProject({ label: 'warm-up' });
   try {
-    await setDoc(doc(project.connect('warm-up'), 'users/warm-up'), { ...profile('warm-up'), updatedAt: serverTimestamp(), deleted: false });
+    const { id: _id, ...fields } = profile('warm-up');
+    await setDoc(doc(project.connect('warm-up'), 'users/warm-up'), { ...fields, updatedAt: serverTimestamp(), deleted: false });
   } finally {
     await project.dispose();
   }

@@ -18,7 +18,7 @@ export interface ChatState {
   readonly users: Entity[];
 }
 
-const SET_FIELDS = new Set(['participantIds', 'readBy', 'deliveredTo']);
+const SET_FIELDS = new Set(['participantIds', 'invitedIds', 'readBy', 'deliveredTo']);
 
 function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate();
@@ -49,13 +49,15 @@ export async function readServer(admin: Firestore): Promise<ChatState> {
   return { conversations: live(c), messages: live(m), users: live(u) };
 }
 
-/** The part of the server's state a user's device keeps in step (see `chatSyncScopes`). */
+/** The part of the server's state a user's device keeps in step (see `chatSyncScopes`): messages of conversations it is a member of, not merely invited to. */
 export function inScope(state: ChatState, userId: string): ChatState {
-  const mine = state.conversations.filter((c) => (c['participantIds'] as string[]).includes(userId));
-  const ids = new Set(mine.map((c) => c.id));
-  const people = new Set([userId, ...mine.flatMap((c) => c['participantIds'] as string[])]);
+  const member = (c: Entity) => (c['participantIds'] as string[]).includes(userId);
+  const invited = (c: Entity) => ((c['invitedIds'] as string[] | undefined) ?? []).includes(userId);
+  const seen = state.conversations.filter((c) => member(c) || invited(c));
+  const ids = new Set(seen.filter(member).map((c) => c.id));
+  const people = new Set([userId, ...seen.flatMap((c) => [...(c['participantIds'] as string[]), ...((c['invitedIds'] as string[] | undefined) ?? [])])]);
   return {
-    conversations: mine,
+    conversations: seen,
     messages: state.messages.filter((m) => ids.has(m['conversationId'] as string)),
     users: state.users.filter((u) => people.has(u.id)),
   };

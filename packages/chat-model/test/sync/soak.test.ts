@@ -128,7 +128,7 @@ describe.each(VARIANTS)('randomized soak over the Firestore emulator, $name', { 
         const mine = await d.conversations.observeConversations(d.userId).get();
         if (mine.length === 0) return operations['direct']!(d);
         const text = `soak ${SEED} #${++n}`;
-        const m = await d.messages.sendMessage({ conversationId: pick(mine).id, text, senderId: d.userId, senderName: d.userId });
+        const m = await d.messages.sendMessage({ conversationId: pick(mine).id, text, senderId: d.userId });
         sent.set(m.id, text);
       },
       async read(d) {
@@ -143,6 +143,10 @@ describe.each(VARIANTS)('randomized soak over the Firestore emulator, $name', { 
       async group(d) {
         const others = USERS.filter((u) => u !== d.userId && random() < 0.7);
         await d.conversations.createGroupConversation(d.userId, others.length > 0 ? others : [pick(USERS.filter((u) => u !== d.userId))], `group ${++n}`);
+      },
+      async accept(d) {
+        const invitations = await d.conversations.observeInvitations(d.userId).get();
+        if (invitations.length > 0) await d.conversations.acceptInvitation(pick(invitations).id, d.userId);
       },
       async direct(d) {
         await d.conversations.createDirectConversation(d.userId, pick(USERS.filter((u) => u !== d.userId)));
@@ -169,7 +173,7 @@ describe.each(VARIANTS)('randomized soak over the Firestore emulator, $name', { 
         importing.push(Promise.all(writes).then((acks) => acks.map((a) => a[0]!)));
       },
     };
-    const weights: readonly (readonly [string, number])[] = [['send', 40], ['read', 20], ['group', 5], ['direct', 8], ['profile', 8], ['presence', 10], ['offline', 9], ...(imports ? [['import', 4] as const] : [])];
+    const weights: readonly (readonly [string, number])[] = [['send', 40], ['read', 20], ['group', 5], ['accept', 6], ['direct', 8], ['profile', 8], ['presence', 10], ['offline', 9], ...(imports ? [['import', 4] as const] : [])];
     const total = weights.reduce((s, [, w]) => s + w, 0);
     const chooseOp = (): string => {
       let r = random() * total;

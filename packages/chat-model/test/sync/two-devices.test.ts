@@ -42,7 +42,7 @@ describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
     const onA: Message[][] = [];
     const stopA = alice.messages.observeMessages(conversation.id).subscribe((m) => onA.push(m));
 
-    const sent = await alice.messages.sendMessage({ conversationId: conversation.id, text: 'hi Bob', senderId: 'alice', senderName: 'Alice' });
+    const sent = await alice.messages.sendMessage({ conversationId: conversation.id, text: 'hi Bob', senderId: 'alice' });
     expect(sent.status).toBe('sending');
     await until(() => onB.at(-1)?.some((m) => m.id === sent.id) === true, "bob's observeMessages to show alice's message");
     const received = onB.at(-1)!.find((m) => m.id === sent.id)!;
@@ -86,7 +86,7 @@ describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
     const stopB = bob.messages.observeMessages(conversation.id).subscribe((m) => onB.push(m));
     const sentIds: string[] = [];
     for (let i = 0; i < 20; i++) {
-      const m = await alice.messages.sendMessage({ conversationId: conversation.id, text: `offline ${i}`, senderId: 'alice', senderName: 'Alice' });
+      const m = await alice.messages.sendMessage({ conversationId: conversation.id, text: `offline ${i}`, senderId: 'alice' });
       sentIds.push(m.id);
     }
     const local = await alice.messages.getMessages(conversation.id, 50);
@@ -117,5 +117,46 @@ describe('chat sync over the Firestore emulator', { timeout: 120_000 }, () => {
     for (const device of [alice, bob]) {
       await until(async () => JSON.stringify(await readLocal(device.store)) === JSON.stringify(inScope(server, device.userId)), `${device.userId} to equal the server`);
     }
+  });
+
+  it('both create their direct conversation offline and send: one conversation, both messages, nothing refused', async () => {
+    const { alice, bob, admin } = await setup('sync-direct-offline');
+    await alice.offline();
+    await bob.offline();
+    await until(() => !alice.engine.status.get().online && !bob.engine.status.get().online, 'both engines to see offline');
+    const onAlice = await alice.conversations.createDirectConversation('alice', 'bob');
+    const onBob = await bob.conversations.createDirectConversation('bob', 'alice');
+    expect(onAlice.id).toBe(onBob.id);
+    const fromAlice = await alice.messages.sendMessage({ conversationId: onAlice.id, text: 'hi Bob (offline)', senderId: 'alice' });
+    const fromBob = await bob.messages.sendMessage({ conversationId: onBob.id, text: 'hi Alice (offline)', senderId: 'bob' });
+    await alice.online();
+    await bob.online();
+    await drained(alice);
+    await drained(bob);
+    const server = await readServer(admin);
+    expect(server.conversations.map((c) => [c.id, c['participantIds']])).toEqual([[onAlice.id, ['alice', 'bob']]]);
+    for (const device of [alice, bob]) {
+      await until(async () => (await device.messages.getMessages(onAlice.id, 10)).length === 2, `${device.userId} to hold both messages`);
+      expect((await device.messages.getMessages(onAlice.id, 10)).map((m) => m.id).sort()).toEqual([fromAlice.id, fromBob.id].sort());
+      await until(async () => JSON.stringify(await readLocal(device.store)) === JSON.stringify(inScope(server, device.userId)), `${device.userId} to equal the server`);
+      expect(device.refusals()).toEqual([]);
+    }
+  });
+
+  it('a group grows by consent: the invitee sees the invitation, accepts, then reads and sends', async () => {
+    const { alice, bob, admin } = await setup('sync-invitation');
+    const group = await alice.conversations.createGroupConversation('alice', ['bob'], 'Plans');
+    const secret = await alice.messages.sendMessage({ conversationId: group.id, text: 'before bob joins', senderId: 'alice' });
+    await until(async () => (await bob.conversations.observeInvitations('bob').get()).some((c) => c.id === group.id), 'bob to see the invitation');
+    expect(await bob.messages.read(secret.id)).toBeUndefined();
+    await bob.conversations.acceptInvitation(group.id, 'bob');
+    await until(async () => (await bob.messages.read(secret.id)) !== undefined, "bob to read the group's messages once a member");
+    await bob.messages.sendMessage({ conversationId: group.id, text: 'hello all', senderId: 'bob' });
+    await drained(alice);
+    await drained(bob);
+    await until(async () => (await alice.messages.getMessages(group.id, 10)).length === 2, 'alice to receive bob’s message');
+    const server = await readServer(admin);
+    expect(server.conversations.find((c) => c.id === group.id)).toMatchObject({ participantIds: ['alice', 'bob'], invitedIds: [] });
+    for (const device of [alice, bob]) expect(device.refusals()).toEqual([]);
   });
 });

@@ -1,13 +1,17 @@
 /*
  * The `localfire` command line (bin/localfire.mjs runs this). Commands:
  *   localfire inspect <db-file> [--json] [--limit n]   what a local database holds
+ *   localfire rules <module> [--export name] [--write rules-file | --check rules-file]
+ *                                                      the security rules validating its collections
  * Output goes to stdout; errors to stderr with a non-zero exit code.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { createNodeSqliteDriver } from '../adapters/node-sqlite/node-sqlite-driver.js';
 import { formatReport } from './format-report.js';
 import { inspectDatabase } from './inspect.js';
+import { loadCollections } from './load-collections.js';
+import { extractRulesValidation, generateRulesValidation, replaceRulesValidation } from '../rules/generate-rules-validation.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -32,6 +36,28 @@ export function createProgram(write: (text: string) => void = (t) => process.std
         write(opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(file, report));
       } finally {
         await driver.close();
+      }
+    });
+  program
+    .command('rules')
+    .description('print the Firestore security rules functions that validate the documents of the collections a module exports')
+    .argument('<module>', 'a module exporting collection definitions (or arrays of them); .ts through tsx')
+    .option('--export <name>', 'read only this export')
+    .option('--write <rules-file>', "replace the generated block of this rules file instead of printing it")
+    .option('--check <rules-file>', 'exit with code 1 when the generated block of this rules file differs from what would be printed')
+    .action(async (modulePath: string, opts: { export?: string; write?: string; check?: string }) => {
+      if (!existsSync(modulePath)) program.error(`no such module: ${modulePath}`, { exitCode: 2 });
+      const block = generateRulesValidation(await loadCollections(modulePath, opts.export));
+      if (opts.write !== undefined) {
+        writeFileSync(opts.write, replaceRulesValidation(readFileSync(opts.write, 'utf8'), block));
+        write(`updated the generated block of ${opts.write}\n`);
+      } else if (opts.check !== undefined) {
+        if (extractRulesValidation(readFileSync(opts.check, 'utf8')) !== block) {
+          program.error(`${opts.check}: the generated block differs from the collections; run localfire rules ${modulePath} --write ${opts.check}`, { exitCode: 1 });
+        }
+        write(`${opts.check}: the generated block matches the collections\n`);
+      } else {
+        write(`${block}\n`);
       }
     });
   return program;

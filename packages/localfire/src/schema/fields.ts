@@ -32,30 +32,60 @@ export interface FieldSpec<K extends FieldKind = FieldKind, O extends boolean = 
   readonly merge: MergePolicy;
   /** Optional fields may be absent (stored as NULL). Adding an optional field to an existing database needs no migration code. */
   readonly optional: O;
+  /**
+   * `string` fields: the most characters a write may store, in UTF-16 code units (JavaScript's `length`, what the rules' `string.size()` counts). Checked by
+   * {@link checkFieldLimits} before a write and by the rules `generateRulesValidation` prints.
+   */
+  readonly maxLength?: number;
+  /** `set` and `json` fields: the most items (set elements, list items or map keys) a write may store; checked like `maxLength`. */
+  readonly maxItems?: number;
+  /**
+   * `date` fields: how far past the server's time (`request.time`) a written value may lie, in
+   * ms. Only the generated rules check it (a device does not know the server's time).
+   */
+  readonly maxFutureMs?: number;
+  /**
+   * Read from documents earlier versions of the app wrote, never written by this one: the
+   * generated rules refuse a write that sets it, and {@link checkFieldLimits} refuses it locally.
+   * A legacy field must be optional.
+   */
+  readonly legacy?: boolean;
 }
 
+/** Options every field builder takes. */
 export interface FieldOptions<O extends boolean> {
   readonly merge?: MergePolicy;
   readonly optional?: O;
+  /** See {@link FieldSpec.legacy}. */
+  readonly legacy?: boolean;
 }
 
-function make<K extends FieldKind>(kind: K, defaultMerge: MergePolicy) {
-  return <O extends boolean = false>(options: FieldOptions<O> = {}): FieldSpec<K, O> => ({
-    kind,
-    merge: options.merge ?? defaultMerge,
-    optional: (options.optional ?? false) as O,
-  });
+type AnyFieldOptions<O extends boolean> = FieldOptions<O> & Pick<FieldSpec, 'maxLength' | 'maxItems' | 'maxFutureMs'>;
+
+function make<K extends FieldKind, Opts extends object = object>(kind: K, defaultMerge: MergePolicy) {
+  return <O extends boolean = false>(options: FieldOptions<O> & Opts = {} as FieldOptions<O> & Opts): FieldSpec<K, O> => {
+    const o = options as AnyFieldOptions<O>;
+    return {
+      kind,
+      merge: o.merge ?? defaultMerge,
+      optional: (o.optional ?? false) as O,
+      ...(o.maxLength === undefined ? {} : { maxLength: o.maxLength }),
+      ...(o.maxItems === undefined ? {} : { maxItems: o.maxItems }),
+      ...(o.maxFutureMs === undefined ? {} : { maxFutureMs: o.maxFutureMs }),
+      ...(o.legacy === undefined ? {} : { legacy: o.legacy }),
+    };
+  };
 }
 
 /** Field spec builders. Defaults: merge `lww` (`union` for sets), required. */
 export const field = {
-  string: make('string', 'lww'),
+  string: make<'string', { readonly maxLength?: number }>('string', 'lww'),
   number: make('number', 'lww'),
   integer: make('integer', 'lww'),
   boolean: make('boolean', 'lww'),
-  date: make('date', 'lww'),
-  json: make('json', 'lww'),
-  set: make('set', 'union'),
+  date: make<'date', { readonly maxFutureMs?: number }>('date', 'lww'),
+  json: make<'json', { readonly maxItems?: number }>('json', 'lww'),
+  set: make<'set', { readonly maxItems?: number }>('set', 'union'),
 } as const;
 
 /** Which kinds may hold a value of type V. */
