@@ -204,7 +204,7 @@ export function createChatViewModel(options: ChatViewModelOptions): ChatViewMode
         const message = cell.get().messages.find((m) => m.id === messageId);
         await writes.discard({ collection: messages.name, id: messageId });
         const c = conversation;
-        if (message !== undefined && c && c.lastMessageTimestamp?.getTime() === message.timestamp.getTime() && c.lastMessageSenderId === message.senderId) {
+        if (message !== undefined && c?.lastMessage !== undefined && c.lastMessage.sentAt === message.timestamp.getTime() && c.lastMessage.senderId === message.senderId) {
           await ignoreNotFound(writes.discard({ collection: conversations.name, id: conversationId }));
         }
       }),

@@ -126,7 +126,7 @@ describe('ChatViewModel', () => {
     await until(vm, (s) => s.messages[0]?.status === 'sent');
     await alice.engine.whenIdle();
     expect(server(`conversations/${conversationId}/messages/${messageId}`)?.data['text']).toBe('rejected once');
-    expect(server(`conversations/${conversationId}`)?.data['lastMessageText']).toBe('rejected once');
+    expect(server(`conversations/${conversationId}`)?.data['lastMessage']).toMatchObject({ text: 'rejected once', senderId: 'alice' });
     expect(await alice.engine.failedWrites.get()).toEqual([]);
   });
 
@@ -136,7 +136,7 @@ describe('ChatViewModel', () => {
     await until(vm, (s) => s.messages.length === 0);
     expect(await alice.repositories.messages.readAll()).toEqual([]);
     const conversation = await alice.repositories.conversations.read(conversationId);
-    expect(conversation?.lastMessageText).toBeUndefined();
+    expect(conversation?.lastMessage).toBeUndefined();
     expect(conversation?.syncStatus).toBe('synced');
     expect(await alice.engine.failedWrites.get()).toEqual([]);
     expect(await alice.store.sync.listOutbox()).toEqual([]);

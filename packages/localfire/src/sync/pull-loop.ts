@@ -26,6 +26,7 @@ import { logError } from './log.js';
 import type { Checkpoint, RemoteChange, RemotePort, RemoteScope, Subscription, SubscriptionSyncState } from './remote.js';
 import { childRemovals } from './cascade.js';
 import { hasFieldFilters, reconcileScope } from './scope-reconcile.js';
+import { matchesScope } from './scope-match.js';
 import { checkpointMetaKey, scopeKey } from './scope-key.js';
 import { DEFAULT_SUSPECT_TIMESTAMP_MS, findSuspectTimestamps } from './suspect-timestamps.js';
 import type { SuspectTimestamp } from './suspect-timestamps.js';
@@ -271,14 +272,36 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     }
   }
 
+  /**
+   * Drops the removals of documents another declared scope of the same collection still covers
+   * (by the local row's fields): a conversation that leaves the "invited" scope when its
+   * invitation is accepted is still in the "member" scope, which may have delivered it first.
+   */
+  async function withoutCoveredRemovals(entry: ScopeEntry, changes: readonly RemoteChange[]): Promise<readonly RemoteChange[]> {
+    if (!changes.some((c) => c.type === 'removed')) return changes;
+    const others = [...entries.values()].filter((e) => e !== entry && e.state.name !== 'closed' && e.scope.collection === entry.scope.collection);
+    if (others.length === 0) return changes;
+    const kept: RemoteChange[] = [];
+    for (const change of changes) {
+      if (change.type === 'removed') {
+        const def = defs.get(change.collection);
+        const row = def === undefined ? undefined : await store.repo(def).read(change.id);
+        if (row !== undefined && others.some((e) => matchesScope(e.scope, change.id, row))) continue;
+      }
+      kept.push(change);
+    }
+    return kept;
+  }
+
   async function apply(entry: ScopeEntry, generation: number, delivered: readonly RemoteChange[], checkpoint: Checkpoint | null): Promise<void> {
     if (!isLive(entry, generation)) return;
     const realtime = entry.state.name === 'open' && entry.state.sync === 'current';
     setBusy(1);
     const started = clock();
     try {
-      const removed = delivered.filter((c): c is Extract<RemoteChange, { type: 'removed' }> => c.type === 'removed');
-      const changes = removed.length === 0 ? delivered : [...delivered, ...(await childRemovals(store, removed))];
+      const kept = await withoutCoveredRemovals(entry, delivered);
+      const removed = kept.filter((c): c is Extract<RemoteChange, { type: 'removed' }> => c.type === 'removed');
+      const changes = removed.length === 0 ? kept : [...kept, ...(await childRemovals(store, removed))];
       if (changes.length > 0) log.emit({ type: 'sync-started', direction: 'pull', count: changes.length, scope: entry.key });
       const metaKey = checkpointMetaKey(entry.key);
       const result = await store.sync.transaction((tx) => applyChanges(tx, defs, changes, { metaKey, value: checkpoint }, (doc) => options.inFlight?.noteSnapshot(doc)));

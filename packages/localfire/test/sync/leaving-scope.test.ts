@@ -2,7 +2,7 @@
 // is removed locally on resume, together with the documents stored under it; one still in the
 // scope, and one with a pending local write, stay. Over the in-memory remote.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FieldChange, RemoteWrite } from '../../src/index.js';
+import type { FieldChange, RemoteScope, RemoteWrite, ScopesFn } from '../../src/index.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { list, liveRows, newBackend, openDevice, settled, tempDir, todo, until, USER } from './helpers.js';
 
@@ -59,5 +59,27 @@ describe('leaving a field-filtered scope while away', () => {
     // The todo with a pending write stays (its write is pushed, and refused or accepted by the server's rules).
     expect((await liveRows(reopened.store, 'todos')).map((t) => t['title'])).toEqual(['renamed offline']);
     await reopened.close();
+  });
+
+  it('a removal from one scope never drops a row another scope of the collection still covers', async () => {
+    const backend = newBackend();
+    backend.serverWrite([listWrite('shared', USER)]);
+    const scopes: ScopesFn = ({ store }) =>
+      store.live((): Promise<RemoteScope[]> => Promise.resolve([
+        // The second scope hears each change first (subscriptions are woken in order), so the
+        // first one's removal comes last.
+        { collection: 'lists', filters: [{ field: 'id', op: 'in', value: ['shared'] }] },
+        { collection: 'lists', filters: [{ field: 'ownerId', op: '==', value: USER }] },
+      ]));
+    const device = await openDevice(backend, { engine: { scopes } });
+    await until(async () => (await liveRows(device.store, 'lists')).length === 1, 'the shared list');
+    // Server code hands the list to someone else: it leaves the first scope, stays in the second.
+    backend.serverWrite([listWrite('shared', 'someone-else')]);
+    // Both subscriptions are woken by the commit; once the new owner is applied, the other
+    // scope's removal has been handed to the engine too (whenIdle waits for it).
+    await until(async () => (await liveRows(device.store, 'lists'))[0]?.['ownerId'] === 'someone-else', 'the new owner applied');
+    await device.engine.whenIdle();
+    expect((await liveRows(device.store, 'lists')).map((l) => l['id'])).toEqual(['shared']);
+    await device.close();
   });
 });

@@ -27,7 +27,7 @@
  */
 import type { Firestore } from 'firebase/firestore';
 import { disableNetwork, doc, enableNetwork, getCountFromServer, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
-import { collectionPath } from '../../schema/collection.js';
+import { collectionPath, documentPath } from '../../schema/collection.js';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite, Subscription, SubscriptionHandlers, WriteAck } from '../../sync/remote.js';
@@ -38,6 +38,7 @@ import type { ScopeSubscription, StallInfo } from './scope-subscription.js';
 import { sdkSnapshotSource } from './snapshot-source.js';
 import { startScopeSubscription } from './scope-subscription.js';
 import { commitWrites, raceAbort } from './write-batch.js';
+import { matchesScope } from '../../sync/scope-match.js';
 
 export interface FirestoreRemoteOptions {
   /** The app's Firestore instance (preferably with `memoryLocalCache()`). */
@@ -290,19 +291,30 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     }
   }
 
+  /**
+   * One server read per id (a `documentId() in` query combined with the scope's filters is
+   * refused by rules that check membership per document): a document that is gone, that the
+   * rules no longer let this user read, or whose fields no longer match, is not in the scope.
+   */
   async function stillInScope(scope: RemoteScope, ids: readonly string[]): Promise<ReadonlySet<string>> {
     if (closed) throw closedError();
+    const def = defOf(scope);
+    buildScopeQueries(firestore, def, scope, null);
     const found = new Set<string>();
-    if (ids.length === 0) return found;
-    const filters = [...(scope.filters ?? []), { field: 'id', op: 'in', value: ids } as const];
-    const queries = buildScopeQueries(firestore, defOf(scope), { ...scope, filters }, null);
-    try {
-      for (const snapshot of await Promise.all(queries.map((q) => getDocsFromServer(q)))) {
-        for (const d of snapshot.docs) found.add(d.id);
-      }
-    } catch (e) {
-      throw mapFirestoreError(e, `read of ${scope.collection}`);
-    }
+    await Promise.all(
+      ids.map(async (id) => {
+        let raw: Record<string, unknown> | undefined;
+        try {
+          raw = (await getDocFromServer(doc(firestore, documentPath(def, { ...scope.parents, id })))).data();
+        } catch (e) {
+          const error = mapFirestoreError(e, `read of ${scope.collection}/${id}`);
+          if (error.kind === 'permission-denied') return;
+          throw error;
+        }
+        // Parents are in the path, not necessarily in the fields.
+        if (raw !== undefined && matchesScope({ ...scope, parents: {} }, id, raw)) found.add(id);
+      }),
+    );
     return found;
   }
 
