@@ -24,7 +24,7 @@
  * Writes carry a deadline: the SDK's write promise stays pending while offline. The ack
  * transaction also settles snapshots pulled while the batch was in flight (in-flight.ts).
  */
-import { LocalfireError, toLocalfireError } from '../errors.js';
+import { LocalfireError, toLocalfireError, unreachable } from '../errors.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { OutboxEntry, SyncStore, SyncTransaction } from '../store/sync-store.js';
 import type { Backoff } from './backoff.js';
@@ -75,62 +75,81 @@ export interface PushLoop {
 
 type BatchOutcome = 'continue' | 'end-pass';
 
+/**
+ * The loop's own state (the outbox holds the rest):
+ *
+ *   idle ──kick──▶ running ──nothing asked for after a pass──▶ waiting (a wake-up at the next
+ *     ▲              │  ▲                                        due entry) or idle
+ *     │              │  └─ a kick during a pass is kept in `next` and runs after it
+ *     └──────────────┘    waiting ──kick or its timer──▶ running
+ *   any ──stop()──▶ stopped (final)
+ */
+type LoopState =
+  | { readonly name: 'idle' }
+  | { readonly name: 'waiting'; readonly timer: ReturnType<typeof setTimeout> }
+  | { readonly name: 'running'; done: Promise<void>; next: KickOptions | null; sending: boolean }
+  | { readonly name: 'stopped' };
+
 export function createPushLoop(options: PushLoopOptions): PushLoop {
   const { store, remote, backoff, clock, log, isOnline } = options;
   const batchSize = Math.min(options.batchSize ?? MAX_BATCH_WRITES, MAX_BATCH_WRITES);
   const stopController = new AbortController();
-  let requested: KickOptions | null = null;
-  let running: Promise<void> | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let active = false;
+  let state: LoopState = { name: 'idle' };
 
-  const stopped = (): boolean => stopController.signal.aborted;
+  const stopped = (): boolean => state.name === 'stopped';
 
   function kick(opts: KickOptions = {}): void {
-    if (stopped()) return;
-    requested = { force: (requested?.force ?? false) || (opts.force ?? false) };
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
+    const asked = { force: opts.force ?? false };
+    switch (state.name) {
+      case 'stopped':
+        return;
+      case 'running':
+        state.next = { force: (state.next?.force ?? false) || asked.force };
+        return;
+      case 'waiting':
+        clearTimeout(state.timer);
+        start(asked);
+        return;
+      case 'idle':
+        start(asked);
+        return;
+      default:
+        unreachable(state);
     }
-    running ??= run().finally(() => {
-      running = null;
-      // A kick that landed after the loop's last look (while it was winding down) runs now.
-      if (requested !== null && !stopped()) kick(requested);
-    });
   }
 
-  async function run(): Promise<void> {
+  function start(first: KickOptions): void {
+    const running: Extract<LoopState, { name: 'running' }> = { name: 'running', done: Promise.resolve(), next: first, sending: false };
+    state = running;
+    running.done = run(running);
+  }
+
+  /** Passes while kicks keep coming, then waits for the next due entry (or idles). */
+  async function run(running: Extract<LoopState, { name: 'running' }>): Promise<void> {
+    let wakeAt: number | null = null;
     try {
-      // A kick may land while the wake-up is being scheduled: loop until none is left.
-      while (requested !== null && !stopped()) {
-        const { force = false } = requested;
-        requested = null;
+      while (running.next !== null && state === running) {
+        const { force = false } = running.next;
+        running.next = null;
+        wakeAt = null;
         try {
           // Wake-ups are looked up from the pass's start: an entry that became due after the
           // pass last read the ready writes (its clock moved on) must not wait for the periodic worker.
           const passStartedAt = clock();
           await pass(force);
-          if (requested === null) await scheduleWake(passStartedAt);
+          if (running.next === null && isOnline() && state === running) wakeAt = await store.nextWakeAt(passStartedAt);
         } catch (e) {
           // The store failed (or is closing): report; the periodic worker or the next kick retries.
-          if (!stopped()) options.onError?.(toLocalfireError(e));
+          if (state === running) options.onError?.(toLocalfireError(e));
         }
       }
     } finally {
-      if (active) options.onActive?.(false);
-      active = false;
+      if (running.sending) options.onActive?.(false);
+      if (state === running) {
+        const at = wakeAt;
+        state = at === null ? { name: 'idle' } : { name: 'waiting', timer: setTimeout(() => kick(), Math.max(0, at - clock())) };
+      }
     }
-  }
-
-  async function scheduleWake(since: number): Promise<void> {
-    if (stopped() || !isOnline()) return;
-    const at = await store.nextWakeAt(since);
-    if (at === null || stopped() || requested !== null) return;
-    timer = setTimeout(() => {
-      timer = null;
-      kick();
-    }, Math.max(0, at - clock()));
   }
 
   async function pass(force: boolean): Promise<void> {
@@ -160,7 +179,10 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
   }
 
   async function sendBatch(batch: readonly OutboxEntry[], blocked: Set<string>): Promise<BatchOutcome> {
-    if (!active) options.onActive?.((active = true));
+    if (state.name === 'running' && !state.sending) {
+      state.sending = true;
+      options.onActive?.(true);
+    }
     const started = clock();
     log.emit({ type: 'sync-started', direction: 'push', count: batch.length });
     let acks: WriteAck[];
@@ -258,13 +280,12 @@ export function createPushLoop(options: PushLoopOptions): PushLoop {
   return {
     kick,
     async whenIdle() {
-      while (running !== null) await running;
+      while (state.name === 'running') await state.done;
     },
     stop() {
+      if (state.name === 'waiting') clearTimeout(state.timer);
+      state = { name: 'stopped' };
       stopController.abort(new LocalfireError('aborted', 'sync engine stopped'));
-      if (timer !== null) clearTimeout(timer);
-      timer = null;
-      requested = null;
     },
   };
 }
