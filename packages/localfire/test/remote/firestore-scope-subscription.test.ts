@@ -218,7 +218,7 @@ describe('Firestore stall watchdog', () => {
     subscription.close();
   });
 
-  it('reopens every chunk when one stays stalled, keeps the old ones until the new ones are current, and delivers nothing twice', async () => {
+  it('reopens every chunk when one stays stalled, and delivers nothing twice', async () => {
     const { source, deliveredIds, subscription } = start({ chunks: 2 });
     const [a, b] = source.open();
     a!.emit(false, [listDoc('a', 100)]);
@@ -228,12 +228,46 @@ describe('Firestore stall watchdog', () => {
     expect(source.opened).toHaveLength(4);
     const [ra, rb] = source.opened.slice(2);
     expect([ra!.query.chunk, rb!.query.chunk]).toEqual([0, 1]);
-    expect(a!.closed).toBe(false);
     ra!.emit(false, [listDoc('a', 100)]);
     rb!.emit(false, [listDoc('b', 200), listDoc('c', 300)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
     expect(a!.closed && b!.closed).toBe(true);
+    subscription.close();
+  });
+
+  it('a reopen from an unchanged checkpoint registers a new watch target: the SDK shares one among equal queries', async () => {
+    // As the SDK does (eventManagerListen): a listener on a query equal to one still listened
+    // joins that listener's target, and nothing is sent to the server. Without a target of its
+    // own, a reopen cannot cure a target the server dropped.
+    const registered: string[] = [];
+    const listeners = new Map<string, number>();
+    const inner = fakeSource();
+    const sharing: SnapshotSource<FakeQuery> = (query, onNext, onError) => {
+      const key = `${query.chunk}@${String(query.bound)}`;
+      if ((listeners.get(key) ?? 0) === 0) registered.push(key);
+      listeners.set(key, (listeners.get(key) ?? 0) + 1);
+      const unsubscribe = inner.listen(query, onNext, onError);
+      return () => {
+        listeners.set(key, listeners.get(key)! - 1);
+        unsubscribe();
+      };
+    };
+    const subscription = startScopeSubscription<FakeQuery>({
+      def: lists,
+      queries: (bound) => [{ chunk: 0, bound }],
+      listen: sharing,
+      from: { serverTime: 20_000_000, id: 'z', version: 20_000_000 },
+      handlers: { onChanges: () => undefined, onError: () => undefined },
+      stall: { timeoutMs: TIMEOUT, fallbackGraceMs: GRACE, networkEnabled: true, cycleNetwork: () => Promise.resolve(), random: () => 0 },
+      maxCommitLagMicros: LAG,
+      now: () => Date.now(),
+    });
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2)); // a cycle that does not help, then the reopen
+    expect(inner.opened).toHaveLength(2);
+    expect(registered).toEqual([`0@${20_000_000 - LAG}`, `0@${20_000_000 - LAG}`]);
+    // The old listener went before the new one was opened, so the new one has a target of its own.
+    expect(inner.events).toEqual(['listen 0', 'close 0', 'listen 1']);
     subscription.close();
   });
 
@@ -330,6 +364,26 @@ describe('Firestore listener window', () => {
     await settle();
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'added:late', 'modified:a']);
     expect(first!.closed && other!.closed).toBe(true);
+    subscription.close();
+  });
+
+  it('a rolled open that stalls is replaced from the checkpoint; the last current listeners stay, and are heard, until the replacement is current', async () => {
+    const { source, deliveredIds, subscription } = start({ windowDocs: 2 });
+    const first = source.open()[0]!;
+    first.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200)), listDoc('c', sec(300))]);
+    await settle();
+    const rolled = source.opened[1]!;
+    expect(rolled.query.bound).toBe(sec(300) - LAG);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2)); // the rolled listener never answers
+    const reopened = source.opened[2]!;
+    expect(reopened.query.bound).toBe(sec(300) - LAG);
+    // The rolled listener shares the reopened one's target (same query): it goes. The first stays.
+    expect([first.closed, rolled.closed]).toEqual([false, true]);
+    first.emit(false, [listDoc('late', sec(250), sec(301))]); // stamped below the new bound: only the first can hear it
+    reopened.emit(false, [listDoc('c', sec(300))]);
+    await settle();
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'added:late']);
+    expect(first.closed).toBe(true);
     subscription.close();
   });
 

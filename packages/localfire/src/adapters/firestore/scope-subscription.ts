@@ -338,7 +338,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   /**
    * Opens the listeners from `bound`; the current ones stay until the new ones are current
    * (make before break: replacing several targets in one tick left some of the new ones without
-   * a first snapshot on the emulator). `covered`: the current listeners are healthy (a roll), so
+   * a first snapshot on the emulator), except those at the same bound, whose watch targets the
+   * new listeners would only share. `covered`: the current listeners are healthy (a roll), so
    * no verification read. The first open throws what the queries or the SDK throw (the caller
    * reports it); a later one fails the subscription.
    */
@@ -355,6 +356,12 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       next.listeners.push(...opened.map((o) => o.listener));
       active = next;
       if (previous !== null) retiring.push(previous);
+      // The SDK shares one watch target among listeners of equal queries (eventManagerListen):
+      // listening again at the bound of an open still listening would register nothing with the
+      // server, so a stall reopen from an unchanged checkpoint would be no reopen at all. Such an
+      // open holds nothing the new one will not (same queries), so it goes first: break, then make.
+      for (const same of retiring.filter((o) => o.bound === bound)) for (const l of same.listeners) l.unsubscribe();
+      retiring = retiring.filter((o) => o.bound !== bound);
       if (!covered) verification?.cancel();
       setSyncState('behind');
       for (const { query, listener } of opened) {
