@@ -92,6 +92,30 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it('hands over a commit that touches two chunks with no checkpoint covering a part still to come', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    const ids = Array.from({ length: MAX_IN_VALUES + 1 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    await a.write(ids.map((id, i) => todo('l1', id, i)));
+    const batches: { edited: string[]; version: number }[] = [];
+    const errors: LocalfireError[] = [];
+    b.subscribe({ collection: 'todos', parents: { listId: 'l1' }, filters: [{ field: 'id', op: 'in', value: ids }] }, null, {
+      onChanges(changes, checkpoint) {
+        const edited = changes.flatMap((c) => ('doc' in c && c.doc.data['title'] === 'edited' ? [c.doc.id] : []));
+        batches.push({ edited, version: checkpoint?.version ?? 0 });
+      },
+      onError: (e) => errors.push(e),
+    });
+    await until(() => batches.length > 0, 'the chunked documents');
+    const edits = [ids[0]!, ids.at(-1)!]; // one commit, one document in each chunk's listener
+    const [ack] = await a.write(edits.map((id) => ({ ...todo('l1', id), fields: { title: set('edited') } })));
+    await until(() => batches.flatMap((x) => x.edited).length === 2, 'both edits');
+    // A resume from a checkpoint drops every document committed by its version as delivered, so
+    // the first checkpoint at the commit's version must come with both edits.
+    const first = batches.findIndex((x) => x.version >= ack!.version);
+    expect(batches.slice(0, first + 1).flatMap((x) => x.edited).sort()).toEqual([...edits].sort());
+    expect(errors).toEqual([]);
+  });
+
   it('converts Timestamps exactly: microsecond updatedAt, Dates in fields, checkpoints at micros', async () => {
     const b = connect('bob');
     const admin = project.connectAdmin();

@@ -154,6 +154,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let retiring: Open[] = [];
   let closed = false;
   let flushScheduled = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let syncState: SubscriptionSyncState | null = null;
   let rollTimer: ReturnType<typeof setTimeout> | undefined;
   const now = options.now ?? (() => performance.now());
@@ -218,6 +219,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
 
   const flush = (): void => {
     flushScheduled = false;
+    flushTimer = undefined;
     const open = active;
     if (closed || open === null || !open.current) return;
     const newestBefore = buffer.newestVersion;
@@ -245,10 +247,19 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }
   };
 
+  /**
+   * The SDK raises each listener's snapshot of one server event in a task of its own
+   * (AsyncObserver: `setTimeout(0)` each, in one loop). With several listeners, a flush in a
+   * microtask would hand over one listener's part of the event with a checkpoint whose version
+   * covers the others' parts, still queued: a resume from it drops them as delivered. So then
+   * the flush waits for a task after theirs.
+   */
   const scheduleFlush = (): void => {
     if (flushScheduled) return;
     flushScheduled = true;
-    queueMicrotask(flush);
+    const listening = (active?.listeners.length ?? 0) + retiring.reduce((n, o) => n + o.listeners.length, 0);
+    if (listening > 1) flushTimer = setTimeout(flush, 0);
+    else queueMicrotask(flush);
   };
 
   /**
@@ -395,6 +406,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     watchdog.stop();
     verification?.cancel();
     if (rollTimer !== undefined) clearTimeout(rollTimer);
+    if (flushTimer !== undefined) clearTimeout(flushTimer);
     buffer.clear();
     for (const o of [active, ...retiring]) for (const l of o?.listeners ?? []) l.unsubscribe();
     active = null;
