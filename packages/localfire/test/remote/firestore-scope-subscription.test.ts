@@ -453,6 +453,31 @@ describe('Firestore listener window', () => {
     subscription.close();
   });
 
+  it("asks again when a rolled listener's removal found no answer (offline, a network cycle), and a deleted document is then removed", async () => {
+    let answer: 'none' | 'gone' = 'none';
+    const fetchDoc = vi.fn(() => (answer === 'none' ? Promise.reject(Object.assign(new Error('offline'), { code: 'unavailable' })) : Promise.resolve(null)));
+    const { source, deliveredIds, subscription } = start({ windowDocs: 2, lag: 0, fetchDoc });
+    source.open()[0]!.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200)), listDoc('c', sec(300))]);
+    await settle();
+    source.open()[1]!.emit(false);
+    await settle();
+    source.open()[0]!.emit(false, [{ ...listDoc('b', sec(200)), type: 'removed' }]); // hard-deleted by server code
+    await settle();
+    expect(fetchDoc).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000); // still no answer: asked again, with a backoff
+    expect(fetchDoc.mock.calls.length).toBeGreaterThan(1);
+    expect(fetchDoc.mock.calls.length).toBeLessThan(15);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
+    answer = 'gone';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'removed:b']);
+    const asked = fetchDoc.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchDoc).toHaveBeenCalledTimes(asked);
+    subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('delivers removals as they come without a window (a field-filtered scope: a document can leave it)', async () => {
     const fetchDoc = vi.fn(() => Promise.resolve(null));
     const { source, deliveredIds, subscription } = start({ fetchDoc });

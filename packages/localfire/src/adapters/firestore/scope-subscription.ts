@@ -42,8 +42,8 @@
  * REMOVALS in a rolled scope are confirmed with a server read of the document (fetchDoc): the
  * device's own write, pending while a listener rolled past its stamp, leaves that query when
  * acknowledged; delivered as a removal it would purge the device's own row. A document that
- * still exists is delivered as it is; one with pending local writes, or an unanswered read,
- * removes nothing.
+ * still exists is delivered as it is; one with pending local writes, or a refused read, removes
+ * nothing; a read with no answer is asked again (the listener will not report it twice).
  *
  * Changes are flushed only while every listener of the newest open is current with the server
  * (`!fromCache`): a cache snapshot can hold a partial, out-of-order view. Documents with pending
@@ -116,6 +116,10 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly now?: () => number;
 }
 
+/** A removal check with no answer asks again after 1 s, 2 s, 4 s ... at most 10 s apart. */
+const CONFIRM_RETRY_BASE_MS = 1_000;
+const CONFIRM_RETRY_MAX_MS = 10_000;
+
 export interface ScopeSubscription {
   /** Stops the listeners and every timer. Idempotent. */
   close(): void;
@@ -157,6 +161,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let syncState: SubscriptionSyncState | null = null;
   let rollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Removal checks waiting to ask again. */
+  const confirmTimers = new Set<ReturnType<typeof setTimeout>>();
   const now = options.now ?? (() => performance.now());
   /** `now()` when the newest version was first delivered. */
   let newestSeenAt = now();
@@ -294,8 +300,13 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }, Math.ceil(lag / 1000) + 1);
   }
 
-  function confirmRemoval(fetchDoc: NonNullable<ScopeSubscriptionOptions<Q>['fetchDoc']>, id: string, path: string): void {
-    buffer.drop(id);
+  /**
+   * Reads a removed document from the server (see REMOVALS). A read with no answer (offline, a
+   * network cycle) is asked again after a backoff until one comes: the listener will not report
+   * the removal again, and a deleted document would stay on the device. A refusal ends it.
+   */
+  function confirmRemoval(fetchDoc: NonNullable<ScopeSubscriptionOptions<Q>['fetchDoc']>, id: string, path: string, attempt = 0): void {
+    if (attempt === 0) buffer.drop(id);
     fetchDoc(path).then(
       (found) => {
         if (closed) return;
@@ -303,7 +314,14 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         else if (!found.pending) buffer.put({ id, path, raw: found.raw, version: found.version });
         scheduleFlush();
       },
-      () => undefined,
+      (e: unknown) => {
+        if (closed || !mapFirestoreError(e, 'removal check').retryable) return;
+        const timer = setTimeout(() => {
+          confirmTimers.delete(timer);
+          if (!closed) confirmRemoval(fetchDoc, id, path, attempt + 1);
+        }, Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** attempt));
+        confirmTimers.add(timer);
+      },
     );
   }
 
@@ -407,6 +425,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     verification?.cancel();
     if (rollTimer !== undefined) clearTimeout(rollTimer);
     if (flushTimer !== undefined) clearTimeout(flushTimer);
+    for (const timer of confirmTimers) clearTimeout(timer);
+    confirmTimers.clear();
     buffer.clear();
     for (const o of [active, ...retiring]) for (const l of o?.listeners ?? []) l.unsubscribe();
     active = null;
