@@ -478,15 +478,18 @@ describe('Firestore listener window', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('delivers removals as they come without a window (a field-filtered scope: a document can leave it)', async () => {
-    const fetchDoc = vi.fn(() => Promise.resolve(null));
-    const { source, deliveredIds, subscription } = start({ fetchDoc });
-    source.open()[0]!.emit(false, [listDoc('a', 100)]);
+  it('confirms removals without a window too (a field-filtered scope): one out of the scope is removed, one still in it is delivered', async () => {
+    // In a field-filtered scope fetchDoc reads the document within the scope's filters: null when it left them.
+    const inScope = new Map([['past', { raw: listDoc('past', sec(1), sec(500)).doc.data(), version: sec(500), pending: false }]]);
+    const fetchDoc = vi.fn((path: string) => Promise.resolve(inScope.get(path.split('/').at(-1)!) ?? null));
+    const { source, deliveredIds, subscription } = start({ fetchDoc, from: { serverTime: sec(100), id: 'z', version: sec(100) } });
+    source.open()[0]!.emit(false, [listDoc('a', sec(200)), listDoc('past', sec(210))]);
     await settle();
-    source.open()[0]!.emit(false, [{ ...listDoc('a', 100), type: 'removed' }]);
+    // 'a' left the filters; 'past' got a literal updatedAt below the listener's bound from server code.
+    source.open()[0]!.emit(false, [{ ...listDoc('a', sec(200)), type: 'removed' }, { ...listDoc('past', sec(210)), type: 'removed' }]);
     await settle();
-    expect(deliveredIds()).toEqual(['added:a', 'removed:a']);
-    expect(fetchDoc).not.toHaveBeenCalled();
+    expect(fetchDoc).toHaveBeenCalledTimes(2);
+    expect(deliveredIds()).toEqual(['added:a', 'added:past', 'removed:a', 'modified:past']);
     subscription.close();
   });
 

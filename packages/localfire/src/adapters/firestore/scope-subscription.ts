@@ -39,11 +39,14 @@
  * Scopes with field filters are never rolled: a document that leaves such a query by a change
  * of its own is reported `removed` only by a target that holds it.
  *
- * REMOVALS in a rolled scope are confirmed with a server read of the document (fetchDoc): the
- * device's own write, pending while a listener rolled past its stamp, leaves that query when
- * acknowledged; delivered as a removal it would purge the device's own row. A document that
- * still exists is delivered as it is; one with pending local writes, or a refused read, removes
- * nothing; a read with no answer is asked again (the listener will not report it twice).
+ * REMOVALS are confirmed with a server read of the document (fetchDoc). A document also leaves a
+ * listener's query when its `updatedAt` falls below the listener's bound while it stays in the
+ * scope: the device's own write, pending while a listener rolled past its stamp, leaves that
+ * query when acknowledged, and a literal past `updatedAt` written by server code leaves any
+ * listener opened at a bound; delivered as removals they would purge rows still in scope. So a
+ * document the read finds (in the scope's filters, for a field-filtered scope) is delivered as
+ * it is; one with pending local writes, or a refused read, removes nothing; only one not found
+ * is removed. A read with no answer is asked again (the listener will not report it twice).
  *
  * Changes are flushed only while every listener of the newest open is current with the server
  * (`!fromCache`): a cache snapshot can hold a partial, out-of-order view. Documents with pending
@@ -104,7 +107,10 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly stall: StallOptions;
   /** One read of a query from the server (the SDK's `getDocsFromServer`), for verification. */
   readonly fetch?: (query: Q) => Promise<SnapshotLike>;
-  /** One read of a document from the server (the SDK's `getDocFromServer`): confirms a rolled listener's removals. */
+  /**
+   * One read of a document from the server, null when it is deleted or (a field-filtered scope)
+   * out of the scope's filters: confirms the listeners' removals (see REMOVALS).
+   */
   readonly fetchDoc?: (path: string) => Promise<FetchedDocument>;
   /** Delay from the listeners of an uncovered open all being current to its verification read. Default 1000 ms. */
   readonly verifyAfterMs?: number;
@@ -333,7 +339,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       for (const change of snap.docChanges({ includeMetadataChanges: true })) {
         const { id, ref } = change.doc;
         if (change.type === 'removed') {
-          if (options.windowDocs !== undefined && options.fetchDoc !== undefined) confirmRemoval(options.fetchDoc, id, ref.path);
+          if (options.fetchDoc !== undefined) confirmRemoval(options.fetchDoc, id, ref.path);
           else buffer.putRemoved(id, ref.path);
         } else if (change.doc.metadata.hasPendingWrites) buffer.drop(id);
         else {
