@@ -354,6 +354,27 @@ describe('Firestore stall watchdog', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('opens no further chunk once a listener failed as it was opened', () => {
+    let listens = 0;
+    const errors: LocalfireError[] = [];
+    startScopeSubscription<FakeQuery>({
+      def: lists,
+      queries: (bound) => [0, 1, 2].map((chunk) => ({ chunk, bound })),
+      listen: (_query, _onNext, onError) => {
+        listens += 1;
+        onError(Object.assign(new Error('denied'), { code: 'permission-denied' }));
+        return () => undefined;
+      },
+      from: null,
+      handlers: { onChanges: () => undefined, onError: (e) => errors.push(e) },
+      stall: { timeoutMs: TIMEOUT, fallbackGraceMs: GRACE, networkEnabled: true, cycleNetwork: () => Promise.resolve() },
+      maxCommitLagMicros: LAG,
+    });
+    expect(listens).toBe(1);
+    expect(errors.map((e) => e.kind)).toEqual(['permission-denied']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a reopened listener that errors fails the subscription and stops the watchdog', async () => {
     const { source, errors, subscription } = start();
     await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2));

@@ -57,7 +57,6 @@ import type { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, SubscriptionHandlers, SubscriptionSyncState } from '../../sync/remote.js';
 import { createDeliveryBuffer } from './delivery-buffer.js';
-import type { BufferedDoc } from './delivery-buffer.js';
 import { versionOrUpdatedAt } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
 import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
@@ -145,10 +144,8 @@ interface Listener {
 interface Open {
   readonly bound: number | null;
   readonly listeners: Listener[];
-  /** Whether healthy listeners stayed open until these were current (a roll): no verification read. */
-  readonly covered: boolean;
   current: boolean;
-  /** Its verification read was scheduled (uncovered opens only, once). */
+  /** Its verification read was scheduled, or it needs none: healthy listeners stayed open until it was current (a roll). */
   verified: boolean;
   /** Positions of the documents delivered since this open, for the window. */
   readonly positions: number[];
@@ -331,8 +328,6 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     );
   }
 
-  const heard = (doc: BufferedDoc): void => buffer.put(doc);
-
   function onNext(open: Open, listener: Listener, snap: SnapshotLike): void {
     if (closed || (open !== active && !retiring.includes(open))) return;
     try {
@@ -344,7 +339,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
         } else if (change.doc.metadata.hasPendingWrites) buffer.drop(id);
         else {
           const raw = change.doc.data();
-          heard({ id, path: ref.path, raw, version: versionOrUpdatedAt(change.doc, raw) });
+          buffer.put({ id, path: ref.path, raw, version: versionOrUpdatedAt(change.doc, raw) });
         }
       }
       listener.fromCache = snap.metadata.fromCache;
@@ -383,7 +378,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (rollTimer !== undefined) clearTimeout(rollTimer);
     rollTimer = undefined;
     const previous = active;
-    const next: Open = { bound, listeners: [], covered, current: false, verified: covered, positions: [] };
+    const next: Open = { bound, listeners: [], current: false, verified: covered, positions: [] };
     try {
       const queries = options.queries(bound);
       for (const key of keys.slice(queries.length)) watchdog.current(key);
@@ -400,6 +395,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       if (!covered) verification?.cancel();
       setSyncState('behind');
       for (const { query, listener } of opened) {
+        if (closed) return; // a listener failed at once
         watchdog.behind(listener.key);
         listener.unsubscribe = options.listen(
           query,
