@@ -509,6 +509,24 @@ describe('Firestore listener window', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('close() while a removal check waits to ask again, or a flush waits for the other chunks, leaves no timer and delivers nothing', async () => {
+    const fetchDoc = vi.fn(() => Promise.reject(Object.assign(new Error('offline'), { code: 'unavailable' })));
+    const { source, delivered, subscription } = start({ chunks: 2, fetchDoc });
+    const [zero, one] = source.open();
+    zero!.emit(false, [listDoc('a', sec(100))]);
+    one!.emit(false);
+    await vi.advanceTimersByTimeAsync(1);
+    zero!.emit(false, [{ ...listDoc('a', sec(100)), type: 'removed' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    zero!.emit(false, [listDoc('b', sec(200))]); // its flush waits a task: two listeners
+    expect(vi.getTimerCount()).toBe(2); // the removal check's retry and the flush
+    subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchDoc).toHaveBeenCalledTimes(1);
+    expect(delivered.flatMap((b) => b.changes.map((c) => c.type))).toEqual(['added']);
+  });
+
   it('confirms removals without a window too (a field-filtered scope): one out of the scope is removed, one still in it is delivered', async () => {
     // In a field-filtered scope fetchDoc reads the document within the scope's filters: null when it left them.
     const inScope = new Map([['past', { raw: listDoc('past', sec(1), sec(500)).doc.data(), version: sec(500), pending: false }]]);
