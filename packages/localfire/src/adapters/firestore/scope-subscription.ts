@@ -6,6 +6,7 @@
  *   verification-read.ts ──what an uncovered open missed──▶ delivery buffer
  *   stall-watchdog.ts ──a listener behind too long──▶ cycle the network / reopen
  *   windows (below) ──a listener that delivered enough──▶ reopen at a higher bound
+ *   removal-check.ts ──a listener's `removed`, confirmed by a server read──▶ delivery buffer
  *
  * LATE COMMITS AND THE BOUND. Firestore stamps `updatedAt` (serverTimestamp) when a write
  * STARTS and commits writes later, in commit order: server code committing 4 batches of 500
@@ -39,14 +40,9 @@
  * Scopes with field filters are never rolled: a document that leaves such a query by a change
  * of its own is reported `removed` only by a target that holds it.
  *
- * REMOVALS are confirmed with a server read of the document (fetchDoc). A document also leaves a
- * listener's query when its `updatedAt` falls below the listener's bound while it stays in the
- * scope: the device's own write, pending while a listener rolled past its stamp, leaves that
- * query when acknowledged, and a literal past `updatedAt` written by server code leaves any
- * listener opened at a bound; delivered as removals they would purge rows still in scope. So a
- * document the read finds (in the scope's filters, for a field-filtered scope) is delivered as
- * it is; one with pending local writes, or a refused read, removes nothing; only one not found
- * is removed. A read with no answer is asked again (the listener will not report it twice).
+ * REMOVALS are delivered only once a server read says the document is gone (removal-check.ts):
+ * a document also leaves a listener's query when its `updatedAt` falls below the listener's
+ * bound while it stays in the scope.
  *
  * Changes are flushed only while every listener of the newest open is current with the server
  * (`!fromCache`): a cache snapshot can hold a partial, out-of-order view. Documents with pending
@@ -59,6 +55,8 @@ import type { Checkpoint, SubscriptionHandlers, SubscriptionSyncState } from '..
 import { createDeliveryBuffer } from './delivery-buffer.js';
 import { versionOrUpdatedAt } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
+import { createRemovalChecks } from './removal-check.js';
+import type { FetchedDocument } from './removal-check.js';
 import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
 import { createStallWatchdog } from './stall-watchdog.js';
 import type { StallAction } from './stall-watchdog.js';
@@ -90,8 +88,7 @@ export interface StallOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
 }
 
-/** A server read of one document: null when it does not exist; `pending` when the read shows unsent local writes. */
-export type FetchedDocument = { readonly raw: Record<string, unknown>; readonly version: number | null; readonly pending: boolean } | null;
+export type { FetchedDocument } from './removal-check.js';
 
 export interface ScopeSubscriptionOptions<Q> {
   readonly def: CollectionDef;
@@ -120,10 +117,6 @@ export interface ScopeSubscriptionOptions<Q> {
   /** A monotonic clock in ms (default `performance.now`): how long ago the newest version was delivered. */
   readonly now?: () => number;
 }
-
-/** A removal check with no answer asks again after 1 s, 2 s, 4 s ... at most 10 s apart. */
-const CONFIRM_RETRY_BASE_MS = 1_000;
-const CONFIRM_RETRY_MAX_MS = 10_000;
 
 export interface ScopeSubscription {
   /** Stops the listeners and every timer. Idempotent. */
@@ -164,8 +157,6 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let syncState: SubscriptionSyncState | null = null;
   let rollTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Removal checks waiting to ask again. */
-  const confirmTimers = new Set<ReturnType<typeof setTimeout>>();
   const now = options.now ?? (() => performance.now());
   /** `now()` when the newest version was first delivered. */
   let newestSeenAt = now();
@@ -199,6 +190,21 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
             buffer.put(doc);
           },
           onRead: () => scheduleFlush(),
+        });
+
+  const removals =
+    options.fetchDoc === undefined
+      ? null
+      : createRemovalChecks({
+          fetchDoc: options.fetchDoc,
+          onFound: (id, path, found) => {
+            buffer.put({ id, path, raw: found.raw, version: found.version });
+            scheduleFlush();
+          },
+          onGone: (id, path) => {
+            buffer.putRemoved(id, path);
+            scheduleFlush();
+          },
         });
 
   /** The bound of an open from `checkpoint`: its position minus the commit lag (none without one). */
@@ -303,39 +309,17 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }, Math.ceil(lag / 1000) + 1);
   }
 
-  /**
-   * Reads a removed document from the server (see REMOVALS). A read with no answer (offline, a
-   * network cycle) is asked again after a backoff until one comes: the listener will not report
-   * the removal again, and a deleted document would stay on the device. A refusal ends it.
-   */
-  function confirmRemoval(fetchDoc: NonNullable<ScopeSubscriptionOptions<Q>['fetchDoc']>, id: string, path: string, attempt = 0): void {
-    if (attempt === 0) buffer.drop(id);
-    fetchDoc(path).then(
-      (found) => {
-        if (closed) return;
-        if (found === null) buffer.putRemoved(id, path);
-        else if (!found.pending) buffer.put({ id, path, raw: found.raw, version: found.version });
-        scheduleFlush();
-      },
-      (e: unknown) => {
-        if (closed || !mapFirestoreError(e, 'removal check').retryable) return;
-        const timer = setTimeout(() => {
-          confirmTimers.delete(timer);
-          if (!closed) confirmRemoval(fetchDoc, id, path, attempt + 1);
-        }, Math.min(CONFIRM_RETRY_MAX_MS, CONFIRM_RETRY_BASE_MS * 2 ** attempt));
-        confirmTimers.add(timer);
-      },
-    );
-  }
-
   function onNext(open: Open, listener: Listener, snap: SnapshotLike): void {
     if (closed || (open !== active && !retiring.includes(open))) return;
     try {
       for (const change of snap.docChanges({ includeMetadataChanges: true })) {
         const { id, ref } = change.doc;
         if (change.type === 'removed') {
-          if (options.fetchDoc !== undefined) confirmRemoval(options.fetchDoc, id, ref.path);
-          else buffer.putRemoved(id, ref.path);
+          if (removals === null) buffer.putRemoved(id, ref.path);
+          else {
+            buffer.drop(id);
+            removals.check(id, ref.path);
+          }
         } else if (change.doc.metadata.hasPendingWrites) buffer.drop(id);
         else {
           const raw = change.doc.data();
@@ -427,8 +411,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     verification?.cancel();
     if (rollTimer !== undefined) clearTimeout(rollTimer);
     if (flushTimer !== undefined) clearTimeout(flushTimer);
-    for (const timer of confirmTimers) clearTimeout(timer);
-    confirmTimers.clear();
+    removals?.stop();
     buffer.clear();
     for (const o of [active, ...retiring]) for (const l of o?.listeners ?? []) l.unsubscribe();
     active = null;
