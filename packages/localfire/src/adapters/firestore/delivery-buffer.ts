@@ -75,11 +75,10 @@ export function createDeliveryBuffer(def: CollectionDef, from: Checkpoint | null
 
   /**
    * Delivered before the start checkpoint was stored (listeners from a lagging bound hear it
-   * again): committed by its newest version. A checkpoint without one (stored before versions)
-   * covers nothing: a document at or before its position may have committed after it, and
-   * delivering it again is harmless where dropping it would lose it.
+   * again): committed by its newest version; for a checkpoint without one, at or before its position.
    */
-  const coveredByStart = (version: number): boolean => from?.version !== undefined && version <= from.version;
+  const coveredByStart = (at: Checkpoint, version: number): boolean =>
+    from !== null && (from.version !== undefined ? version <= from.version : compareCheckpoints(at, from) <= 0);
 
   const toChange = (entry: Buffered): { change: RemoteChange; at: Checkpoint | null } | null => {
     if (entry.kind === 'removed') {
@@ -90,7 +89,7 @@ export function createDeliveryBuffer(def: CollectionDef, from: Checkpoint | null
     const version = entry.version ?? stamped ?? 0;
     if (delivered.get(entry.id) === version) return null;
     const at = { serverTime: positionOf(stamped ?? 0, entry.version), id: entry.id };
-    if (!delivered.has(entry.id) && stamped !== null && coveredByStart(version)) return null;
+    if (!delivered.has(entry.id) && stamped !== null && coveredByStart(at, version)) return null;
     const isNew = !delivered.has(entry.id);
     delivered.set(entry.id, version);
     if (entry.raw['updatedAt'] !== undefined && stamped === null) {
