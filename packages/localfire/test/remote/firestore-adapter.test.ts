@@ -92,6 +92,30 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     expect(seen.errors).toEqual([]);
   });
 
+  it('hands over a commit that touches two chunks with no checkpoint covering a part still to come', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    const ids = Array.from({ length: MAX_IN_VALUES + 1 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    await a.write(ids.map((id, i) => todo('l1', id, i)));
+    const batches: { edited: string[]; version: number }[] = [];
+    const errors: LocalfireError[] = [];
+    b.subscribe({ collection: 'todos', parents: { listId: 'l1' }, filters: [{ field: 'id', op: 'in', value: ids }] }, null, {
+      onChanges(changes, checkpoint) {
+        const edited = changes.flatMap((c) => ('doc' in c && c.doc.data['title'] === 'edited' ? [c.doc.id] : []));
+        batches.push({ edited, version: checkpoint?.version ?? 0 });
+      },
+      onError: (e) => errors.push(e),
+    });
+    await until(() => batches.length > 0, 'the chunked documents');
+    const edits = [ids[0]!, ids.at(-1)!]; // one commit, one document in each chunk's listener
+    const [ack] = await a.write(edits.map((id) => ({ ...todo('l1', id), fields: { title: set('edited') } })));
+    await until(() => batches.flatMap((x) => x.edited).length === 2, 'both edits');
+    // A resume from a checkpoint drops every document committed by its version as delivered, so
+    // the first checkpoint at the commit's version must come with both edits.
+    const first = batches.findIndex((x) => x.version >= ack!.version);
+    expect(batches.slice(0, first + 1).flatMap((x) => x.edited).sort()).toEqual([...edits].sort());
+    expect(errors).toEqual([]);
+  });
+
   it('converts Timestamps exactly: microsecond updatedAt, Dates in fields, checkpoints at micros', async () => {
     const b = connect('bob');
     const admin = project.connectAdmin();
@@ -351,6 +375,35 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     expect(await a.countInScope!(kept)).toBe(2);
     expect([...(await a.stillInScope!(kept, ['s1', 's2', 's3', 'never']))].sort()).toEqual(['s1', 's3']);
     expect((await a.stillInScope!(kept, [])).size).toBe(0);
+  });
+
+  it('never reports removed a document still in a field-filtered scope that server code stamped below the bound (a literal past updatedAt)', async () => {
+    const [a, b] = [connect(), connect('bob')];
+    const list = (id: string, name: string): RemoteWrite => ({ mutationId: `m-${id}-${name}`, collection: 'lists', id, path: `lists/${id}`, op: 'set', fields: { name: set(name), ownerId: set('alice') } });
+    const kept: RemoteScope = { collection: 'lists', filters: [{ field: 'name', op: '==', value: 'kept' }] };
+    await a.write([list('p1', 'kept')]);
+    const first = watch(b, kept);
+    await until(() => first.ids().includes('p1'), 'p1');
+    first.subscription.close();
+    // Resumed: the listener starts at the checkpoint minus the commit lag, so it holds p1.
+    const checkpoint = first.checkpoints.at(-1) ?? null;
+    expect(checkpoint).not.toBeNull();
+    const resumed = watch(b, kept, checkpoint);
+    await a.write([list('p2', 'kept')]);
+    await until(() => resumed.ids().includes('p2'), 'p2');
+    // A migration script writes a literal time a day ago: p1 falls below the listener's bound.
+    await setDoc(doc(project.connectAdmin(), 'lists/p1'), { name: 'kept', ownerId: 'alice', deleted: false, updatedAt: Timestamp.fromMillis(Date.now() - 86_400_000) });
+    await a.write([list('p3', 'kept')]);
+    await until(() => resumed.ids().includes('p3'), 'p3');
+    await sleep(1_000);
+    expect(resumed.changes.filter((c) => c.type === 'removed').map(idOf)).toEqual([]);
+    // Delivered as it is (the resumed subscription had not delivered it yet: 'added').
+    expect(resumed.changes.filter((c) => idOf(c) === 'p1').map((c) => c.type)).toEqual(['added']);
+    // Leaving the filters is still a removal, the device's own write (pending when heard) too.
+    await Promise.all([a.write([list('p2', 'gone')]), b.write([list('p3', 'gone')])]);
+    await until(() => resumed.changes.filter((c) => c.type === 'removed').length === 2, 'p2 and p3 leaving the scope');
+    expect(resumed.changes.filter((c) => c.type === 'removed').map(idOf).sort()).toEqual(['p2', 'p3']);
+    expect(resumed.errors).toEqual([]);
   });
 
   it('never rolls a field-filtered scope, so a document that leaves it is still reported removed', async () => {

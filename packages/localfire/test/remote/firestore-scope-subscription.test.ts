@@ -146,6 +146,26 @@ describe('Firestore scope subscription: bounds and late commits', () => {
     subscription.close();
   });
 
+  it('hands over no checkpoint whose version covers a part of the same server event still queued for another chunk', async () => {
+    const { source, delivered, subscription } = start({ chunks: 2, from: { serverTime: 1_000_000, id: 'c', version: 1_000_000 } });
+    const [zero, one] = source.open();
+    zero!.emit(false);
+    one!.emit(false);
+    await vi.advanceTimersByTimeAsync(0);
+    // One commit touching both chunks: the SDK raises each listener's snapshot in a task of its own.
+    setTimeout(() => zero!.emit(false, [listDoc('y', 9_000_000, 9_500_000)]), 0);
+    setTimeout(() => one!.emit(false, [listDoc('x', 9_000_000, 9_500_000)]), 0);
+    await vi.advanceTimersByTimeAsync(1);
+    // Every batch carries every document its checkpoint's version covers (a resume drops those as delivered).
+    const seen = new Set<string>();
+    for (const batch of delivered) {
+      for (const c of batch.changes) if ('doc' in c) seen.add(c.doc.id);
+      if ((batch.checkpoint?.version ?? 0) >= 9_500_000) expect([...seen].sort()).toEqual(['x', 'y']);
+    }
+    expect([...seen].sort()).toEqual(['x', 'y']);
+    subscription.close();
+  });
+
   it('never moves the checkpoint past what the server committed: a literal future updatedAt is clamped to its commit', async () => {
     const hourAhead = 3_600_000_000;
     const { source, delivered, subscription } = start();
@@ -218,7 +238,7 @@ describe('Firestore stall watchdog', () => {
     subscription.close();
   });
 
-  it('reopens every chunk when one stays stalled, keeps the old ones until the new ones are current, and delivers nothing twice', async () => {
+  it('reopens every chunk when one stays stalled, and delivers nothing twice', async () => {
     const { source, deliveredIds, subscription } = start({ chunks: 2 });
     const [a, b] = source.open();
     a!.emit(false, [listDoc('a', 100)]);
@@ -228,12 +248,46 @@ describe('Firestore stall watchdog', () => {
     expect(source.opened).toHaveLength(4);
     const [ra, rb] = source.opened.slice(2);
     expect([ra!.query.chunk, rb!.query.chunk]).toEqual([0, 1]);
-    expect(a!.closed).toBe(false);
     ra!.emit(false, [listDoc('a', 100)]);
     rb!.emit(false, [listDoc('b', 200), listDoc('c', 300)]);
     await vi.advanceTimersByTimeAsync(0);
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
     expect(a!.closed && b!.closed).toBe(true);
+    subscription.close();
+  });
+
+  it('a reopen from an unchanged checkpoint registers a new watch target: the SDK shares one among equal queries', async () => {
+    // As the SDK does (eventManagerListen): a listener on a query equal to one still listened
+    // joins that listener's target, and nothing is sent to the server. Without a target of its
+    // own, a reopen cannot cure a target the server dropped.
+    const registered: string[] = [];
+    const listeners = new Map<string, number>();
+    const inner = fakeSource();
+    const sharing: SnapshotSource<FakeQuery> = (query, onNext, onError) => {
+      const key = `${query.chunk}@${String(query.bound)}`;
+      if ((listeners.get(key) ?? 0) === 0) registered.push(key);
+      listeners.set(key, (listeners.get(key) ?? 0) + 1);
+      const unsubscribe = inner.listen(query, onNext, onError);
+      return () => {
+        listeners.set(key, listeners.get(key)! - 1);
+        unsubscribe();
+      };
+    };
+    const subscription = startScopeSubscription<FakeQuery>({
+      def: lists,
+      queries: (bound) => [{ chunk: 0, bound }],
+      listen: sharing,
+      from: { serverTime: 20_000_000, id: 'z', version: 20_000_000 },
+      handlers: { onChanges: () => undefined, onError: () => undefined },
+      stall: { timeoutMs: TIMEOUT, fallbackGraceMs: GRACE, networkEnabled: true, cycleNetwork: () => Promise.resolve(), random: () => 0 },
+      maxCommitLagMicros: LAG,
+      now: () => Date.now(),
+    });
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2)); // a cycle that does not help, then the reopen
+    expect(inner.opened).toHaveLength(2);
+    expect(registered).toEqual([`0@${20_000_000 - LAG}`, `0@${20_000_000 - LAG}`]);
+    // The old listener went before the new one was opened, so the new one has a target of its own.
+    expect(inner.events).toEqual(['listen 0', 'close 0', 'listen 1']);
     subscription.close();
   });
 
@@ -290,6 +344,27 @@ describe('Firestore stall watchdog', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('opens no further chunk once a listener failed as it was opened', () => {
+    let listens = 0;
+    const errors: LocalfireError[] = [];
+    startScopeSubscription<FakeQuery>({
+      def: lists,
+      queries: (bound) => [0, 1, 2].map((chunk) => ({ chunk, bound })),
+      listen: (_query, _onNext, onError) => {
+        listens += 1;
+        onError(Object.assign(new Error('denied'), { code: 'permission-denied' }));
+        return () => undefined;
+      },
+      from: null,
+      handlers: { onChanges: () => undefined, onError: (e) => errors.push(e) },
+      stall: { timeoutMs: TIMEOUT, fallbackGraceMs: GRACE, networkEnabled: true, cycleNetwork: () => Promise.resolve() },
+      maxCommitLagMicros: LAG,
+    });
+    expect(listens).toBe(1);
+    expect(errors.map((e) => e.kind)).toEqual(['permission-denied']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a reopened listener that errors fails the subscription and stops the watchdog', async () => {
     const { source, errors, subscription } = start();
     await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2));
@@ -330,6 +405,26 @@ describe('Firestore listener window', () => {
     await settle();
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'added:late', 'modified:a']);
     expect(first!.closed && other!.closed).toBe(true);
+    subscription.close();
+  });
+
+  it('a rolled open that stalls is replaced from the checkpoint; the last current listeners stay, and are heard, until the replacement is current', async () => {
+    const { source, deliveredIds, subscription } = start({ windowDocs: 2 });
+    const first = source.open()[0]!;
+    first.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200)), listDoc('c', sec(300))]);
+    await settle();
+    const rolled = source.opened[1]!;
+    expect(rolled.query.bound).toBe(sec(300) - LAG);
+    await vi.advanceTimersByTimeAsync(TIMEOUT + TIMEOUT + backoffBefore(2)); // the rolled listener never answers
+    const reopened = source.opened[2]!;
+    expect(reopened.query.bound).toBe(sec(300) - LAG);
+    // The rolled listener shares the reopened one's target (same query): it goes. The first stays.
+    expect([first.closed, rolled.closed]).toEqual([false, true]);
+    first.emit(false, [listDoc('late', sec(250), sec(301))]); // stamped below the new bound: only the first can hear it
+    reopened.emit(false, [listDoc('c', sec(300))]);
+    await settle();
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'added:late']);
+    expect(first.closed).toBe(true);
     subscription.close();
   });
 
@@ -379,15 +474,61 @@ describe('Firestore listener window', () => {
     subscription.close();
   });
 
-  it('delivers removals as they come without a window (a field-filtered scope: a document can leave it)', async () => {
-    const fetchDoc = vi.fn(() => Promise.resolve(null));
-    const { source, deliveredIds, subscription } = start({ fetchDoc });
-    source.open()[0]!.emit(false, [listDoc('a', 100)]);
+  it("asks again when a rolled listener's removal found no answer (offline, a network cycle), and a deleted document is then removed", async () => {
+    let answer: 'none' | 'gone' = 'none';
+    const fetchDoc = vi.fn(() => (answer === 'none' ? Promise.reject(Object.assign(new Error('offline'), { code: 'unavailable' })) : Promise.resolve(null)));
+    const { source, deliveredIds, subscription } = start({ windowDocs: 2, lag: 0, fetchDoc });
+    source.open()[0]!.emit(false, [listDoc('a', sec(100)), listDoc('b', sec(200)), listDoc('c', sec(300))]);
     await settle();
-    source.open()[0]!.emit(false, [{ ...listDoc('a', 100), type: 'removed' }]);
+    source.open()[1]!.emit(false);
     await settle();
-    expect(deliveredIds()).toEqual(['added:a', 'removed:a']);
-    expect(fetchDoc).not.toHaveBeenCalled();
+    source.open()[0]!.emit(false, [{ ...listDoc('b', sec(200)), type: 'removed' }]); // hard-deleted by server code
+    await settle();
+    expect(fetchDoc).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(60_000); // still no answer: asked again, with a backoff
+    expect(fetchDoc.mock.calls.length).toBeGreaterThan(1);
+    expect(fetchDoc.mock.calls.length).toBeLessThan(15);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c']);
+    answer = 'gone';
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:c', 'removed:b']);
+    const asked = fetchDoc.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchDoc).toHaveBeenCalledTimes(asked);
+    subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('close() while a removal check waits to ask again, or a flush waits for the other chunks, leaves no timer and delivers nothing', async () => {
+    const fetchDoc = vi.fn(() => Promise.reject(Object.assign(new Error('offline'), { code: 'unavailable' })));
+    const { source, delivered, subscription } = start({ chunks: 2, fetchDoc });
+    const [zero, one] = source.open();
+    zero!.emit(false, [listDoc('a', sec(100))]);
+    one!.emit(false);
+    await vi.advanceTimersByTimeAsync(1);
+    zero!.emit(false, [{ ...listDoc('a', sec(100)), type: 'removed' }]);
+    await vi.advanceTimersByTimeAsync(0);
+    zero!.emit(false, [listDoc('b', sec(200))]); // its flush waits a task: two listeners
+    expect(vi.getTimerCount()).toBe(2); // the removal check's retry and the flush
+    subscription.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fetchDoc).toHaveBeenCalledTimes(1);
+    expect(delivered.flatMap((b) => b.changes.map((c) => c.type))).toEqual(['added']);
+  });
+
+  it('confirms removals without a window too (a field-filtered scope): one out of the scope is removed, one still in it is delivered', async () => {
+    // In a field-filtered scope fetchDoc reads the document within the scope's filters: null when it left them.
+    const inScope = new Map([['past', { raw: listDoc('past', sec(1), sec(500)).doc.data(), version: sec(500), pending: false }]]);
+    const fetchDoc = vi.fn((path: string) => Promise.resolve(inScope.get(path.split('/').at(-1)!) ?? null));
+    const { source, deliveredIds, subscription } = start({ fetchDoc, from: { serverTime: sec(100), id: 'z', version: sec(100) } });
+    source.open()[0]!.emit(false, [listDoc('a', sec(200)), listDoc('past', sec(210))]);
+    await settle();
+    // 'a' left the filters; 'past' got a literal updatedAt below the listener's bound from server code.
+    source.open()[0]!.emit(false, [{ ...listDoc('a', sec(200)), type: 'removed' }, { ...listDoc('past', sec(210)), type: 'removed' }]);
+    await settle();
+    expect(fetchDoc).toHaveBeenCalledTimes(2);
+    expect(deliveredIds()).toEqual(['added:a', 'added:past', 'removed:a', 'modified:past']);
     subscription.close();
   });
 
@@ -444,7 +585,7 @@ describe('Firestore scope verification read', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(calls).toBe(1);
     source.opened[1]!.emit(false);
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1); // two listeners: the flush waits a task (a fake timer in a tick is 1 ms)
     expect(deliveredIds()).toEqual(['added:a', 'added:b', 'added:missed']);
     source.open()[0]!.emit(true);
     await vi.advanceTimersByTimeAsync(GRACE + TIMEOUT + backoffBefore(2));

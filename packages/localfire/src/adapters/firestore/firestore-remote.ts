@@ -34,7 +34,7 @@ import type { Checkpoint, ConnectionState, RemotePort, RemoteScope, RemoteWrite,
 import { mapFirestoreError } from './errors.js';
 import { versionOrUpdatedAt } from './document-version.js';
 import { buildScopeQueries } from './scope-query.js';
-import type { ScopeSubscription, StallInfo } from './scope-subscription.js';
+import type { FetchedDocument, ScopeSubscription, StallInfo } from './scope-subscription.js';
 import { sdkSnapshotSource } from './snapshot-source.js';
 import { startScopeSubscription } from './scope-subscription.js';
 import { commitWrites, raceAbort } from './write-batch.js';
@@ -185,11 +185,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
           // A limit makes it a query of its own: the SDK would answer the listener's own query from
           // that listener's target, which is what is being checked.
           fetch: (q) => getDocsFromServer(query(q, limit(VERIFY_LIMIT))),
-          fetchDoc: async (path) => {
-            const snapshot = await getDocFromServer(doc(firestore, path));
-            const raw = snapshot.data();
-            return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw), pending: snapshot.metadata.hasPendingWrites };
-          },
+          fetchDoc: hasFieldFilter(scope) ? (path) => fetchInScope(def, scope, path) : fetchDocument,
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),
@@ -223,6 +219,23 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
         }
       },
     };
+  }
+
+  async function fetchDocument(path: string): Promise<FetchedDocument> {
+    const snapshot = await getDocFromServer(doc(firestore, path));
+    const raw = snapshot.data();
+    return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw), pending: snapshot.metadata.hasPendingWrites };
+  }
+
+  /** The document at `path` if it is in `scope` on the server (its filters, no bound): null when deleted or out of it. */
+  async function fetchInScope(def: CollectionDef, scope: RemoteScope, path: string): Promise<FetchedDocument> {
+    const id = path.slice(path.lastIndexOf('/') + 1);
+    const filters = [...(scope.filters ?? []), { field: 'id', op: 'in', value: [id] } as const];
+    const [only] = buildScopeQueries(firestore, def, { ...scope, filters }, null);
+    const found = only === undefined ? undefined : (await getDocsFromServer(only)).docs[0];
+    if (found === undefined) return null;
+    const raw = found.data();
+    return { raw, version: versionOrUpdatedAt(found, raw), pending: found.metadata.hasPendingWrites };
   }
 
   function reportStall(info: StallInfo): void {

@@ -6,6 +6,7 @@
  *   verification-read.ts ──what an uncovered open missed──▶ delivery buffer
  *   stall-watchdog.ts ──a listener behind too long──▶ cycle the network / reopen
  *   windows (below) ──a listener that delivered enough──▶ reopen at a higher bound
+ *   removal-check.ts ──a listener's `removed`, confirmed by a server read──▶ delivery buffer
  *
  * LATE COMMITS AND THE BOUND. Firestore stamps `updatedAt` (serverTimestamp) when a write
  * STARTS and commits writes later, in commit order: server code committing 4 batches of 500
@@ -39,11 +40,9 @@
  * Scopes with field filters are never rolled: a document that leaves such a query by a change
  * of its own is reported `removed` only by a target that holds it.
  *
- * REMOVALS in a rolled scope are confirmed with a server read of the document (fetchDoc): the
- * device's own write, pending while a listener rolled past its stamp, leaves that query when
- * acknowledged; delivered as a removal it would purge the device's own row. A document that
- * still exists is delivered as it is; one with pending local writes, or an unanswered read,
- * removes nothing.
+ * REMOVALS are delivered only once a server read says the document is gone (removal-check.ts):
+ * a document also leaves a listener's query when its `updatedAt` falls below the listener's
+ * bound while it stays in the scope.
  *
  * Changes are flushed only while every listener of the newest open is current with the server
  * (`!fromCache`): a cache snapshot can hold a partial, out-of-order view. Documents with pending
@@ -54,9 +53,10 @@ import type { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { Checkpoint, SubscriptionHandlers, SubscriptionSyncState } from '../../sync/remote.js';
 import { createDeliveryBuffer } from './delivery-buffer.js';
-import type { BufferedDoc } from './delivery-buffer.js';
 import { versionOrUpdatedAt } from './document-version.js';
 import { mapFirestoreError } from './errors.js';
+import { createRemovalChecks } from './removal-check.js';
+import type { FetchedDocument } from './removal-check.js';
 import type { SnapshotLike, SnapshotSource } from './snapshot-source.js';
 import { createStallWatchdog } from './stall-watchdog.js';
 import type { StallAction } from './stall-watchdog.js';
@@ -88,8 +88,7 @@ export interface StallOptions {
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
 }
 
-/** A server read of one document: null when it does not exist; `pending` when the read shows unsent local writes. */
-export type FetchedDocument = { readonly raw: Record<string, unknown>; readonly version: number | null; readonly pending: boolean } | null;
+export type { FetchedDocument } from './removal-check.js';
 
 export interface ScopeSubscriptionOptions<Q> {
   readonly def: CollectionDef;
@@ -104,7 +103,10 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly stall: StallOptions;
   /** One read of a query from the server (the SDK's `getDocsFromServer`), for verification. */
   readonly fetch?: (query: Q) => Promise<SnapshotLike>;
-  /** One read of a document from the server (the SDK's `getDocFromServer`): confirms a rolled listener's removals. */
+  /**
+   * One read of a document from the server, null when it is deleted or (a field-filtered scope)
+   * out of the scope's filters: confirms the listeners' removals (see REMOVALS).
+   */
   readonly fetchDoc?: (path: string) => Promise<FetchedDocument>;
   /** Delay from the listeners of an uncovered open all being current to its verification read. Default 1000 ms. */
   readonly verifyAfterMs?: number;
@@ -135,10 +137,8 @@ interface Listener {
 interface Open {
   readonly bound: number | null;
   readonly listeners: Listener[];
-  /** Whether healthy listeners stayed open until these were current (a roll): no verification read. */
-  readonly covered: boolean;
   current: boolean;
-  /** Its verification read was scheduled (uncovered opens only, once). */
+  /** Its verification read was scheduled, or it needs none: healthy listeners stayed open until it was current (a roll). */
   verified: boolean;
   /** Positions of the documents delivered since this open, for the window. */
   readonly positions: number[];
@@ -154,6 +154,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   let retiring: Open[] = [];
   let closed = false;
   let flushScheduled = false;
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let syncState: SubscriptionSyncState | null = null;
   let rollTimer: ReturnType<typeof setTimeout> | undefined;
   const now = options.now ?? (() => performance.now());
@@ -191,6 +192,21 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
           onRead: () => scheduleFlush(),
         });
 
+  const removals =
+    options.fetchDoc === undefined
+      ? null
+      : createRemovalChecks({
+          fetchDoc: options.fetchDoc,
+          onFound: (id, path, found) => {
+            buffer.put({ id, path, raw: found.raw, version: found.version });
+            scheduleFlush();
+          },
+          onGone: (id, path) => {
+            buffer.putRemoved(id, path);
+            scheduleFlush();
+          },
+        });
+
   /** The bound of an open from `checkpoint`: its position minus the commit lag (none without one). */
   function boundFrom(checkpoint: Checkpoint | null): number | null {
     return checkpoint === null ? null : Math.max(0, checkpoint.serverTime - lag);
@@ -218,6 +234,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
 
   const flush = (): void => {
     flushScheduled = false;
+    flushTimer = undefined;
     const open = active;
     if (closed || open === null || !open.current) return;
     const newestBefore = buffer.newestVersion;
@@ -245,10 +262,19 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }
   };
 
+  /**
+   * The SDK raises each listener's snapshot of one server event in a task of its own
+   * (AsyncObserver: `setTimeout(0)` each, in one loop). With several listeners, a flush in a
+   * microtask would hand over one listener's part of the event with a checkpoint whose version
+   * covers the others' parts, still queued: a resume from it drops them as delivered. So then
+   * the flush waits for a task after theirs.
+   */
   const scheduleFlush = (): void => {
     if (flushScheduled) return;
     flushScheduled = true;
-    queueMicrotask(flush);
+    const listening = (active?.listeners.length ?? 0) + retiring.reduce((n, o) => n + o.listeners.length, 0);
+    if (listening > 1) flushTimer = setTimeout(flush, 0);
+    else queueMicrotask(flush);
   };
 
   /**
@@ -283,33 +309,21 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     }, Math.ceil(lag / 1000) + 1);
   }
 
-  function confirmRemoval(fetchDoc: NonNullable<ScopeSubscriptionOptions<Q>['fetchDoc']>, id: string, path: string): void {
-    buffer.drop(id);
-    fetchDoc(path).then(
-      (found) => {
-        if (closed) return;
-        if (found === null) buffer.putRemoved(id, path);
-        else if (!found.pending) buffer.put({ id, path, raw: found.raw, version: found.version });
-        scheduleFlush();
-      },
-      () => undefined,
-    );
-  }
-
-  const heard = (doc: BufferedDoc): void => buffer.put(doc);
-
   function onNext(open: Open, listener: Listener, snap: SnapshotLike): void {
     if (closed || (open !== active && !retiring.includes(open))) return;
     try {
       for (const change of snap.docChanges({ includeMetadataChanges: true })) {
         const { id, ref } = change.doc;
         if (change.type === 'removed') {
-          if (options.windowDocs !== undefined && options.fetchDoc !== undefined) confirmRemoval(options.fetchDoc, id, ref.path);
-          else buffer.putRemoved(id, ref.path);
+          if (removals === null) buffer.putRemoved(id, ref.path);
+          else {
+            buffer.drop(id);
+            removals.check(id, ref.path);
+          }
         } else if (change.doc.metadata.hasPendingWrites) buffer.drop(id);
         else {
           const raw = change.doc.data();
-          heard({ id, path: ref.path, raw, version: versionOrUpdatedAt(change.doc, raw) });
+          buffer.put({ id, path: ref.path, raw, version: versionOrUpdatedAt(change.doc, raw) });
         }
       }
       listener.fromCache = snap.metadata.fromCache;
@@ -338,7 +352,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
   /**
    * Opens the listeners from `bound`; the current ones stay until the new ones are current
    * (make before break: replacing several targets in one tick left some of the new ones without
-   * a first snapshot on the emulator). `covered`: the current listeners are healthy (a roll), so
+   * a first snapshot on the emulator), except those at the same bound, whose watch targets the
+   * new listeners would only share. `covered`: the current listeners are healthy (a roll), so
    * no verification read. The first open throws what the queries or the SDK throw (the caller
    * reports it); a later one fails the subscription.
    */
@@ -347,7 +362,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     if (rollTimer !== undefined) clearTimeout(rollTimer);
     rollTimer = undefined;
     const previous = active;
-    const next: Open = { bound, listeners: [], covered, current: false, verified: covered, positions: [] };
+    const next: Open = { bound, listeners: [], current: false, verified: covered, positions: [] };
     try {
       const queries = options.queries(bound);
       for (const key of keys.slice(queries.length)) watchdog.current(key);
@@ -355,9 +370,16 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
       next.listeners.push(...opened.map((o) => o.listener));
       active = next;
       if (previous !== null) retiring.push(previous);
+      // The SDK shares one watch target among listeners of equal queries (eventManagerListen):
+      // listening again at the bound of an open still listening would register nothing with the
+      // server, so a stall reopen from an unchanged checkpoint would be no reopen at all. Such an
+      // open holds nothing the new one will not (same queries), so it goes first: break, then make.
+      for (const same of retiring.filter((o) => o.bound === bound)) for (const l of same.listeners) l.unsubscribe();
+      retiring = retiring.filter((o) => o.bound !== bound);
       if (!covered) verification?.cancel();
       setSyncState('behind');
       for (const { query, listener } of opened) {
+        if (closed) return; // a listener failed at once
         watchdog.behind(listener.key);
         listener.unsubscribe = options.listen(
           query,
@@ -388,6 +410,8 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
     watchdog.stop();
     verification?.cancel();
     if (rollTimer !== undefined) clearTimeout(rollTimer);
+    if (flushTimer !== undefined) clearTimeout(flushTimer);
+    removals?.stop();
     buffer.clear();
     for (const o of [active, ...retiring]) for (const l of o?.listeners ?? []) l.unsubscribe();
     active = null;
