@@ -406,6 +406,26 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     expect(resumed.errors).toEqual([]);
   });
 
+  it('a resumed field-filtered scope reports removed a document last written long before the checkpoint that then leaves it', async () => {
+    const a = connect();
+    const b = connect('bob');
+    const list = (id: string, name: string): RemoteWrite => ({ mutationId: `m-${id}-${name}`, collection: 'lists', id, path: `lists/${id}`, op: 'set', fields: { name: set(name), ownerId: set('alice') } });
+    const kept: RemoteScope = { collection: 'lists', filters: [{ field: 'name', op: '==', value: 'kept' }] };
+    // Last written an hour ago: far below any bound a resumed listener would start from.
+    await setDoc(doc(project.connectAdmin(), 'lists/quiet'), { name: 'kept', ownerId: 'alice', deleted: false, updatedAt: Timestamp.fromMillis(Date.now() - 3_600_000) });
+    await a.write([list('recent', 'kept')]);
+    const first = watch(b, kept);
+    await until(() => first.ids().length === 2, 'both lists');
+    first.subscription.close();
+    const resumed = watch(b, kept, first.checkpoints.at(-1)!);
+    await a.write([list('s1', 'kept')]);
+    await until(() => resumed.ids().includes('s1'), 's1');
+    await a.write([list('quiet', 'gone')]);
+    await until(() => resumed.changes.some((c) => c.type === 'removed'), 'the quiet list leaving the scope');
+    expect(resumed.changes.filter((c) => c.type === 'removed').map(idOf)).toEqual(['quiet']);
+    expect(resumed.ids().filter((id) => id === 'recent')).toEqual([]);
+  });
+
   it('never rolls a field-filtered scope, so a document that leaves it is still reported removed', async () => {
     const a = connect();
     const b = connect('bob', { listenerWindowDocs: 1 });

@@ -203,7 +203,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             cycleNetwork,
             onStall: reportStall,
           },
-          ...(hasFieldFilter(scope) ? {} : { windowDocs }),
+          ...(hasFieldFilter(scope) ? { unbounded: true } : { windowDocs }),
         });
         subscriptions.add(inner);
       } catch (e) {

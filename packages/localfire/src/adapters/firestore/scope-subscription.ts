@@ -114,6 +114,13 @@ export interface ScopeSubscriptionOptions<Q> {
   readonly maxCommitLagMicros: number;
   /** Roll the listeners forward once they delivered more than this many documents (see WINDOWS). Omit for field-filtered scopes. */
   readonly windowDocs?: number;
+  /**
+   * Open every listener without a bound (field-filtered scopes): the listeners then hold every
+   * document of the scope, so one that leaves it by a change of its own is reported `removed`
+   * however long ago it was last written. A (re)open reads the whole scope again (what the
+   * checkpoint covers is dropped before delivery).
+   */
+  readonly unbounded?: boolean;
   /** A monotonic clock in ms (default `performance.now`): how long ago the newest version was delivered. */
   readonly now?: () => number;
 }
@@ -209,6 +216,7 @@ export function startScopeSubscription<Q>(options: ScopeSubscriptionOptions<Q>):
 
   /** The bound of an open from `checkpoint`: its position minus the commit lag (none without one). */
   function boundFrom(checkpoint: Checkpoint | null): number | null {
+    if (options.unbounded === true) return null;
     return checkpoint === null ? null : Math.max(0, checkpoint.serverTime - lag);
   }
 
