@@ -88,7 +88,7 @@ async function runStart(context: BenchContext, index: number, busy: boolean, dir
         conversationId = (await alice.conversations.createDirectConversation('alice', 'bob')).id;
         stopObserving = bob.messages.observeMessages(conversationId, { limit: 20 }).subscribe((list: Message[]) => seen.check(list.map((m) => m.id)));
       }
-      const sent = await alice.messages.sendMessage({ conversationId, text: `live ${i}`, senderId: 'alice', senderName: 'alice' });
+      const sent = await alice.messages.sendMessage({ conversationId, text: `live ${i}`, senderId: 'alice' });
       const arrived = await within(seen.next(sent.id), TRIAL_TIMEOUT_MS, `bob's live query holding trial ${i} of start ${index}`);
       const ms = arrived - start;
       trials.push({ start, ms, busy });

@@ -81,7 +81,7 @@ async function stallRecovery(context: BenchContext, emulator: FirestoreEmulator,
     const seen = arrivals();
     const stop = bob.messages.observeMessages(conversationId, { limit: 20 }).subscribe((list: Message[]) => seen.check(list.map((m) => m.id)));
     try {
-      const warm = await alice.messages.sendMessage({ conversationId, text: 'before', senderId: 'alice', senderName: 'alice' });
+      const warm = await alice.messages.sendMessage({ conversationId, text: 'before', senderId: 'alice' });
       await within(seen.next(warm.id), WAIT_MS, 'bob holding the message before the stall');
       const stalledAt = performance.now();
       await disableNetwork(bob.firestore);
@@ -89,7 +89,7 @@ async function stallRecovery(context: BenchContext, emulator: FirestoreEmulator,
       let first: Promise<number> | null = null;
       const sender = (async () => {
         for (let i = 0; sending; i++) {
-          const sent = await alice.messages.sendMessage({ conversationId, text: `during ${i}`, senderId: 'alice', senderName: 'alice' });
+          const sent = await alice.messages.sendMessage({ conversationId, text: `during ${i}`, senderId: 'alice' });
           first ??= seen.next(sent.id);
           await new Promise((r) => setTimeout(r, SEND_EVERY_MS));
         }
@@ -154,7 +154,7 @@ async function pushDuringStall(emulator: FirestoreEmulator, dir: string): Promis
           });
         });
         const start = performance.now();
-        await alice.messages.sendMessage({ conversationId, text: `stalled ${++i}`, senderId: 'alice', senderName: 'alice' });
+        await alice.messages.sendMessage({ conversationId, text: `stalled ${++i}`, senderId: 'alice' });
         return (await within(acked, WAIT_MS, "A's push acknowledged")) - start;
       },
       async () => {

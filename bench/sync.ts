@@ -82,9 +82,12 @@ const profile = (id: string) => ({ id, displayName: id, isOnline: true });
 const messageDoc = (conversationId: string, senderId: string, id: string, text: string, at: number) => ({
   conversationId, senderId, text, timestamp: Timestamp.fromMillis(at), readBy: [senderId], deliveredTo: [], localId: id, deleted: false,
 });
+/** A group (the bare SDK's conversations have ids of their own, and a direct one lives only at its pair's id). */
 const conversationDoc = (participantIds: readonly string[], at: number) => ({
-  type: participantIds.length === 2 ? 'direct' : 'group',
+  type: 'group',
   participantIds: [...participantIds],
+  createdBy: participantIds[0],
+  groupName: 'bench',
   lastActivityAt: Timestamp.fromMillis(at),
   deleted: false,
 });
@@ -161,7 +164,7 @@ async function e2eAndBulk(context: BenchContext, emulator: FirestoreEmulator, di
           const start = performance.now();
           const batch = writeBatch(sdkA);
           batch.set(doc(sdkA, `conversations/sdk-shape/messages/${id}`), { ...messageDoc('sdk-shape', 'sdk-a', id, `e2e ${i}`, Date.now()), updatedAt: serverTimestamp() }, { merge: true });
-          batch.set(doc(sdkA, 'conversations/sdk-shape'), { lastMessageText: `e2e ${i}`, lastMessageSenderId: 'sdk-a', lastMessageSenderName: 'sdk-a', lastMessageTimestamp: Timestamp.now(), lastActivityAt: Timestamp.now(), updatedAt: serverTimestamp(), deleted: false }, { merge: true });
+          batch.set(doc(sdkA, 'conversations/sdk-shape'), { lastMessage: { text: `e2e ${i}`, senderId: 'sdk-a', sentAt: Date.now() }, lastActivityAt: Timestamp.now(), updatedAt: serverTimestamp(), deleted: false }, { merge: true });
           await batch.commit();
           return (await within(arrived, DELIVERY_TIMEOUT_MS, `the same-shape onSnapshot seeing ${id}`)) - start;
         },

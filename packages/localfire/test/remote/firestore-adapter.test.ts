@@ -417,7 +417,7 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     const first = watch(b, kept);
     await until(() => first.ids().length === 2, 'both lists');
     first.subscription.close();
-    const resumed = watch(b, kept, first.checkpoints.at(-1)!);
+    const resumed = watch(b, kept, first.checkpoints.at(-1));
     await a.write([list('s1', 'kept')]);
     await until(() => resumed.ids().includes('s1'), 's1');
     await a.write([list('quiet', 'gone')]);
