@@ -226,7 +226,7 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
     }
     if (!isLive(entry, generation)) return;
     let syncBeforeOpen: SubscriptionSyncState = 'behind';
-    let reconciled = false;
+    let wasCurrent = false;
     try {
       const subscription = remote.subscribe(entry.scope, from, {
         onChanges: (changes, checkpoint) => track(apply(entry, generation, changes, checkpoint)),
@@ -236,11 +236,10 @@ export function createPullLoop(options: PullLoopOptions): PullLoop {
           if (entry.state.name !== 'open') syncBeforeOpen = sync;
           else if (entry.state.sync !== sync) setState(entry, { ...entry.state, sync });
           if (sync !== 'current') return;
-          // A resumed field-filtered scope: find what left it while no subscription was open (once per open).
-          if (from !== null && !reconciled && hasFieldFilters(entry.scope)) {
-            reconciled = true;
-            void track(reconcile(entry, generation));
-          }
+          // A field-filtered scope current again after a resume or a time behind (offline, a
+          // stall): find what left it while no listener could say so.
+          if ((from !== null || wasCurrent) && hasFieldFilters(entry.scope)) void track(reconcile(entry, generation));
+          wasCurrent = true;
           options.onCurrent?.(entry.key);
         },
       });

@@ -1,16 +1,16 @@
 /*
- * Documents that left a field-filtered scope while no subscription was open. A listener reports
- * a document leaving its query only while it holds it; after a restart or a reconnect the
- * listener starts from a checkpoint, and a document that stopped matching in between (a user
- * removed from a group while the device was closed) is never heard of again. So once a resumed
- * subscription of such a scope is current, the engine compares:
+ * Documents that left a field-filtered scope while no listener could say so. A listener reports
+ * a document leaving its query only while it holds it: a document that stopped matching while
+ * the device was closed (a user removed from a group) is not in the resumed query at all, and
+ * the SDK does not always report one after a reconnect. So whenever a subscription of such a
+ * scope is current after a resume or a time behind, the engine compares:
  *
  *   local rows in the scope (synced ones: a pending write is never dropped)
  *     -- count on the server >= local count --> nothing left (joins arrived with the delta)
  *     -- fewer --> ask which local ids are still in the scope; the others are 'removed'
  *
- * One count (Firestore: one billed read per 1,000 documents) per resume of such a scope, and
- * one read per document still in scope only when something left.
+ * One count (Firestore: one billed read per 1,000 documents) each time, and one read per
+ * document still in scope only when something left.
  */
 import { documentPath } from '../schema/collection.js';
 import type { CollectionDef } from '../schema/collection.js';

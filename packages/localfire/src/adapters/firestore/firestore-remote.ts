@@ -185,7 +185,9 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
           // A limit makes it a query of its own: the SDK would answer the listener's own query from
           // that listener's target, which is what is being checked.
           fetch: (q) => getDocsFromServer(query(q, limit(VERIFY_LIMIT))),
-          fetchDoc: hasFieldFilter(scope) ? (path) => fetchInScope(def, scope, path) : fetchDocument,
+          // A field-filtered scope's listeners have no bound (see `unbounded`): a removal there is
+          // a document that left the filters (or was deleted), delivered as it comes.
+          ...(hasFieldFilter(scope) ? {} : { fetchDoc: fetchDocument }),
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),
@@ -225,17 +227,6 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     const snapshot = await getDocFromServer(doc(firestore, path));
     const raw = snapshot.data();
     return raw === undefined ? null : { raw, version: versionOrUpdatedAt(snapshot, raw), pending: snapshot.metadata.hasPendingWrites };
-  }
-
-  /** The document at `path` if it is in `scope` on the server (its filters, no bound): null when deleted or out of it. */
-  async function fetchInScope(def: CollectionDef, scope: RemoteScope, path: string): Promise<FetchedDocument> {
-    const id = path.slice(path.lastIndexOf('/') + 1);
-    const filters = [...(scope.filters ?? []), { field: 'id', op: 'in', value: [id] } as const];
-    const [only] = buildScopeQueries(firestore, def, { ...scope, filters }, null);
-    const found = only === undefined ? undefined : (await getDocsFromServer(only)).docs[0];
-    if (found === undefined) return null;
-    const raw = found.data();
-    return { raw, version: versionOrUpdatedAt(found, raw), pending: found.metadata.hasPendingWrites };
   }
 
   function reportStall(info: StallInfo): void {

@@ -5,10 +5,10 @@
  * a listener's `removed` is delivered only once a server read says the document is gone
  * (see scope-subscription.ts, REMOVALS):
  *
- *   removed ──▶ read it (within the scope's filters for a field-filtered scope)
+ *   removed ──▶ read it
  *     found, no pending local writes ──▶ onFound: delivered as it is
- *     found with pending local writes, or the read refused ──▶ nothing
- *     not found ──▶ onGone: delivered as a removal
+ *     found with pending local writes ──▶ nothing (it comes again once committed)
+ *     not found, or the read refused (the user may no longer read it) ──▶ onGone: a removal
  *     no answer (offline, a network cycle) ──▶ asked again after 1 s, 2 s, ... at most 10 s
  *
  * A listener reports a removal once, so an unanswered read is asked again until an answer
@@ -46,7 +46,13 @@ export function createRemovalChecks(options: RemovalCheckOptions): RemovalChecks
         else if (!found.pending) options.onFound(id, path, found);
       },
       (e: unknown) => {
-        if (stopped || !mapFirestoreError(e, 'removal check').retryable) return;
+        if (stopped) return;
+        const error = mapFirestoreError(e, 'removal check');
+        if (error.kind === 'permission-denied') {
+          options.onGone(id, path);
+          return;
+        }
+        if (!error.retryable) return;
         const timer = setTimeout(() => {
           timers.delete(timer);
           if (!stopped) check(id, path, attempt + 1);

@@ -40,9 +40,10 @@
  * Scopes with field filters are never rolled: a document that leaves such a query by a change
  * of its own is reported `removed` only by a target that holds it.
  *
- * REMOVALS are delivered only once a server read says the document is gone (removal-check.ts):
- * a document also leaves a listener's query when its `updatedAt` falls below the listener's
- * bound while it stays in the scope.
+ * REMOVALS from a bounded listener are delivered only once a server read says the document is
+ * gone or unreadable (removal-check.ts): a document also leaves a listener's query when its
+ * `updatedAt` falls below the listener's bound while it stays in the scope. A field-filtered
+ * scope's listeners have no bound (`unbounded`), so their removals are delivered as they come.
  *
  * Changes are flushed only while every listener of the newest open is current with the server
  * (`!fromCache`): a cache snapshot can hold a partial, out-of-order view. Documents with pending
