@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { doc, serverTimestamp, setDoc, setLogLevel, Timestamp, writeBatch } from 'firebase/firestore';
 import type { Firestore } from 'firebase/firestore';
+import type { RemotePort } from 'localfire';
 import { startFirestoreEmulator } from 'localfire/testing/emulator';
 import type { FirestoreEmulator } from 'localfire/testing/emulator';
 import { connect, disconnect, openDevice, until } from './chat-devices.js';
@@ -38,9 +39,32 @@ const WAIT_MS = 60_000;
 interface Round {
   readonly ms: number;
   readonly delivered: number;
+  /** Where the time after the last commit went (Bob's deliveries). */
+  readonly stages: string;
 }
 
 let conversations = 0;
+
+/** Messages batches handed to Bob's engine: when (performance.now()), how many, when applied. */
+const deliveries: { at: number; count: number; applied: number }[] = [];
+
+function probeDeliveries(remote: RemotePort): RemotePort {
+  const wrapped = Object.create(remote) as RemotePort;
+  Object.defineProperty(wrapped, 'subscribe', {
+    value: ((scope, from, handlers) =>
+      remote.subscribe(scope, from, {
+        ...handlers,
+        async onChanges(changes, checkpoint) {
+          if (scope.collection !== 'messages') return handlers.onChanges(changes, checkpoint);
+          const entry = { at: performance.now(), count: changes.length, applied: 0 };
+          deliveries.push(entry);
+          await handlers.onChanges(changes, checkpoint);
+          entry.applied = performance.now();
+        },
+      })) satisfies RemotePort['subscribe'],
+  });
+  return wrapped;
+}
 
 async function runRound(admin: Firestore, bob: Device, concurrent: boolean): Promise<Round> {
   const conversationId = `burst-${++conversations}`;
@@ -73,12 +97,15 @@ async function runRound(admin: Firestore, bob: Device, concurrent: boolean): Pro
     }
     return batch;
   });
+  deliveries.length = 0;
   if (concurrent) await Promise.all(batches.map((b) => b.commit()));
   else for (const b of batches) await b.commit();
   const lastCommit = performance.now();
   const arrived = await Promise.race([all, new Promise<null>((resolve) => setTimeout(() => resolve(null), WAIT_MS))]);
   stop();
-  return { ms: arrived === null ? WAIT_MS : arrived - lastCommit, delivered: count };
+  const after = deliveries.filter((d) => d.at >= lastCommit);
+  const stages = after.length === 0 ? 'none after the last commit' : `${after.length} batches (${after.map((d) => d.count).join('+')}) after it: first at +${(after[0]!.at - lastCommit).toFixed(0)} ms, last applied at +${(after.at(-1)!.applied - lastCommit).toFixed(0)} ms`;
+  return { ms: arrived === null ? WAIT_MS : arrived - lastCommit, delivered: count, stages };
 }
 
 async function run(context: BenchContext): Promise<BenchRow[]> {
@@ -90,7 +117,7 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
     emulator = await startFirestoreEmulator({ rulesPath: RULES_PATH });
     const projectId = emulator.projectId('burst');
     const admin = connect(emulator, projectId, 'owner');
-    const bob = await openDevice({ emulator, projectId, userId: 'bob', filename: join(dir, 'bob.db') });
+    const bob = await openDevice({ emulator, projectId, userId: 'bob', filename: join(dir, 'bob.db'), wrapRemote: probeDeliveries });
     try {
       await bob.users.create({ id: 'bob', displayName: 'bob', isOnline: true });
       const concurrent: Round[] = [];
@@ -100,7 +127,7 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
         for (const isConcurrent of order) {
           const round = await runRound(admin, bob, isConcurrent);
           (isConcurrent ? concurrent : sequential).push(round);
-          context.log(`round ${r} ${isConcurrent ? 'concurrent' : 'sequential'}: ${round.delivered}/${TOTAL} delivered, ${round.ms.toFixed(0)} ms after the last commit`);
+          context.log(`round ${r} ${isConcurrent ? 'concurrent' : 'sequential'}: ${round.delivered}/${TOTAL} delivered, ${round.ms.toFixed(0)} ms after the last commit; ${round.stages}`);
         }
       }
       const missed = (rounds: readonly Round[]) => rounds.reduce((sum, r) => sum + (TOTAL - r.delivered), 0);

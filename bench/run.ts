@@ -28,14 +28,16 @@ async function main(): Promise<void> {
     return;
   }
   const fresh: BenchRow[] = [];
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
   for (const m of chosen) {
     const log = (message: string) => console.error(`[${m.name}] ${message}`);
     // Latency percentiles are wall time: a busy machine (other processes) inflates p99 most.
     log(`running ${m.rows.filter(selected).join(', ')} (load average ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
-    fresh.push(...(await m.run({ selected, log })));
+    const rows = await m.run({ selected, log });
+    fresh.push(...rows);
+    // Merged module by module: a module that fails later does not lose the rows measured before it.
+    writeResults(path, rows);
   }
-  const path = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
-  writeResults(path, fresh);
   console.log(formatTable(fresh));
   console.log(`\nmerged ${fresh.length} row(s) into ${path}`);
 }

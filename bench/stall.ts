@@ -94,10 +94,17 @@ async function stallRecovery(context: BenchContext, emulator: FirestoreEmulator,
           await new Promise((r) => setTimeout(r, SEND_EVERY_MS));
         }
       })();
-      await until(() => first !== null, 'the first message after the stall');
-      const arrived = await within(first!, WAIT_MS, "bob holding A's first message after the stall");
-      sending = false;
-      await sender;
+      let arrived: number;
+      try {
+        await until(() => first !== null, 'the first message after the stall');
+        arrived = await within(first!, WAIT_MS, "bob holding A's first message after the stall");
+      } catch (e) {
+        context.log(`stall-recovery round ${round} failed; bob's log:\n${bob.engine.log.entries().slice(-40).map((x) => `  ${JSON.stringify(x)}`).join('\n')}`);
+        throw e;
+      } finally {
+        sending = false;
+        await sender.catch(() => undefined);
+      }
       samples.push(arrived - stalledAt);
       const stalls = bob.engine.log.entries().filter((e) => e.type === 'stalled').map((e) => ('action' in e ? String(e.action) : '?'));
       context.log(`stall-recovery round ${round}: ${(arrived - stalledAt).toFixed(0)} ms (watchdog: ${stalls.join(', ') || 'nothing'})`);
