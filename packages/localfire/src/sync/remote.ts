@@ -8,7 +8,7 @@ import type { FieldChange, ServerTime } from '../store/sync-store.js';
 
 /**
  * One document write. Idempotent by construction: `set` merges exactly `fields` (unions as
- * arrayUnion) and stamps `updatedAt` with the server time; `delete` writes a tombstone
+ * arrayUnion, set removals as arrayRemove) and stamps `updatedAt` with the server time; `delete` writes a tombstone
  * (`deleted: true`). Applying the same write twice leaves the same document (but for
  * `updatedAt`).
  */

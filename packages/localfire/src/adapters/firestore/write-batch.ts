@@ -1,11 +1,11 @@
 /*
  * One `write()` call = one Firestore WriteBatch of merges. Each document gets only its
  * changed fields and `updatedAt: serverTimestamp()` (a delete: `deleted: true`); unions are
- * `arrayUnion`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
+ * `arrayUnion` and removals from a set `arrayRemove`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
  * a set never writes `deleted`, so a stale edit merged after a delete leaves it deleted.
  */
 import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase/firestore';
-import { arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
+import { arrayRemove, arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { EncodedField } from '../../sync/codec.js';
@@ -23,13 +23,15 @@ function toFirestoreField(field: EncodedField): unknown {
       return deleteField();
     case 'union':
       return arrayUnion(...field.values);
+    case 'remove':
+      return arrayRemove(...field.values);
   }
 }
 
 /**
  * The Firestore merge payload of one write: the codec validates and encodes it (throws
  * `invalid-data`), then dates become Timestamps, removals `deleteField()`, unions
- * `arrayUnion`, plus `updatedAt: serverTimestamp()`. A delete is a tombstone: only
+ * `arrayUnion`, set removals `arrayRemove`, plus `updatedAt: serverTimestamp()`. A delete is a tombstone: only
  * `deleted: true` and `updatedAt`. A set leaves `deleted` alone (absent means live): writing
  * `deleted: false` would resurrect a document another device deleted meanwhile.
  */
