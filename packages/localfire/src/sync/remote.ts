@@ -13,6 +13,10 @@ import type { FieldChange, ServerTime } from '../store/sync-store.js';
  * `updatedAt`).
  */
 export interface RemoteWrite {
+  /**
+   * Unique per write; a retry of the same write carries the same id (an adapter may then wait
+   * for an earlier, aborted send of it instead of applying it a second time).
+   */
   readonly mutationId: string;
   readonly collection: string;
   readonly id: string;
