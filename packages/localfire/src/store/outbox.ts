@@ -25,7 +25,8 @@ export function changesForCreate(model: TableModel, entity: Data): Record<string
 
 /**
  * The fields that differ between two versions; a grown `union` set becomes a union of the
- * additions. When something differs, the `lww` and `server` fields in `named` are written
+ * additions, a shrunk one a removal of what it lost (so neither rewrites the server's list
+ * from a possibly stale local view); a set that both gained and lost values is a `set`. When something differs, the `lww` and `server` fields in `named` are written
  * too, changed or not: an update of a row whose earlier write failed passes the fields its
  * patch names that the failed write changed, so that it covers it (supersede.ts).
  */
@@ -42,9 +43,13 @@ export function changesForUpdate(model: TableModel, before: Data, after: Data, n
     if (c.merge === 'union' && Array.isArray(value)) {
       const next = new Set(value as string[]);
       const previous = (old as string[] | undefined) ?? [];
+      const had = new Set(previous);
       if (previous.every((v) => next.has(v))) {
-        const had = new Set(previous);
         fields[c.field] = { op: 'union', values: (value as string[]).filter((v) => !had.has(v)) };
+        continue;
+      }
+      if ((value as string[]).every((v) => had.has(v))) {
+        fields[c.field] = { op: 'remove', values: previous.filter((v) => !next.has(v)) };
         continue;
       }
     }
@@ -70,7 +75,7 @@ function encodeFields(model: TableModel, fields: Readonly<Record<string, FieldCh
   const out: Record<string, unknown> = {};
   for (const [name, change] of Object.entries(fields)) {
     const kind = model.byField.get(name)?.kind ?? 'json';
-    out[name] = change.op === 'union' ? change : { op: 'set', value: toOutboxJson(kind, change.value) };
+    out[name] = change.op === 'set' ? { op: 'set', value: toOutboxJson(kind, change.value) } : change;
   }
   return JSON.stringify(out);
 }
@@ -93,10 +98,10 @@ export interface OutboxRow {
 
 export function decodeOutboxRow(row: OutboxRow, models: ReadonlyMap<string, TableModel>): OutboxEntry {
   const model = models.get(row.collection);
-  const raw = JSON.parse(row.fields) as Record<string, { op: 'set'; value?: unknown } | { op: 'union'; values: string[] }>;
+  const raw = JSON.parse(row.fields) as Record<string, { op: 'set'; value?: unknown } | { op: 'union' | 'remove'; values: string[] }>;
   const fields: Record<string, FieldChange> = {};
   for (const [name, change] of Object.entries(raw)) {
-    fields[name] = change.op === 'union' ? { op: 'union', values: change.values } : { op: 'set', value: fromOutboxJson(model?.byField.get(name)?.kind ?? 'json', change.value) };
+    fields[name] = change.op === 'set' ? { op: 'set', value: fromOutboxJson(model?.byField.get(name)?.kind ?? 'json', change.value) } : { op: change.op, values: change.values };
   }
   return {
     seq: row.seq,

@@ -77,6 +77,9 @@ export function applyEntry(data: Data, op: 'set' | 'delete', fields: Readonly<Re
     if (change.op === 'union') {
       const had = Array.isArray(next[name]) ? (next[name] as string[]) : [];
       next[name] = [...had, ...change.values.filter((v) => !had.includes(v))];
+    } else if (change.op === 'remove') {
+      const had = Array.isArray(next[name]) ? (next[name] as string[]) : [];
+      next[name] = had.filter((v) => !change.values.includes(v));
     } else if (change.value === undefined || change.value === null) {
       delete next[name];
     } else {

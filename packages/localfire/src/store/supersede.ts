@@ -8,8 +8,9 @@
  * Coverage, field by field, by the later entries of the document taken together:
  * - a `set` of a field is covered by a later `set` of it (a later `union` is not: a set may
  *   have removed values a union would not remove on the server);
- * - a `union` of a field is covered by a later `set` of it, or by later unions holding
- *   every value it added;
+ * - a `union` (a `remove`) of a field is covered by a later `set` of it, or by later unions
+ *   and removals that together touch every value it added (removed): the last of them to
+ *   touch a value decides whether the set holds it, whatever the failed entry did;
  * - a `delete` (tombstone) is covered only by a later delete; a delete covers no field.
  * So no value a failed entry wrote is lost unless a later write of the user replaces it.
  */
@@ -22,7 +23,7 @@ interface EntryRow {
   readonly state: string;
 }
 
-type RawChange = { readonly op: 'set' } | { readonly op: 'union'; readonly values: readonly string[] };
+type RawChange = { readonly op: 'set' } | { readonly op: 'union' | 'remove'; readonly values: readonly string[] };
 
 /** An outbox entry's shape as far as coverage goes: its op and its field changes. */
 export interface CoverageEntry {
@@ -40,9 +41,9 @@ export function covers(failed: CoverageEntry, later: readonly CoverageEntry[]): 
   const laterFields = later.filter((e) => e.op !== 'delete').map((e) => e.fields);
   for (const [name, change] of Object.entries(failed.fields)) {
     if (laterFields.some((f) => f[name]?.op === 'set')) continue;
-    if (change.op === 'union') {
-      const added = new Set(laterFields.flatMap((f) => { const c = f[name]; return c?.op === 'union' ? c.values : []; }));
-      if (change.values.every((v) => added.has(v))) continue;
+    if (change.op !== 'set') {
+      const touched = new Set(laterFields.flatMap((f) => { const c = f[name]; return c !== undefined && c.op !== 'set' ? c.values : []; }));
+      if (change.values.every((v) => touched.has(v))) continue;
     }
     return false;
   }

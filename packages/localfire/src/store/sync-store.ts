@@ -14,7 +14,13 @@ export type FieldChange =
   /** Set the field to this value (`undefined` deletes an optional field). */
   | { readonly op: 'set'; readonly value: unknown }
   /** Add these strings to a `set` field: pushed as arrayUnion, replay-safe. */
-  | { readonly op: 'union'; readonly values: readonly string[] };
+  | { readonly op: 'union'; readonly values: readonly string[] }
+  /**
+   * Remove these strings from a `set` field: pushed as arrayRemove, replay-safe. A removal is
+   * applied to the server's list as it is when the write lands, never a list composed from
+   * the local view (which may be stale: another device may have changed the set meanwhile).
+   */
+  | { readonly op: 'remove'; readonly values: readonly string[] };
 
 export type OutboxState = 'pending' | 'failed';
 

@@ -16,11 +16,12 @@ import type { Checkpoint, RemoteChange, RemoteWrite } from './remote.js';
 /** A remote field value: JSON values, plus `Date` for `date` fields. */
 export type NeutralValue = null | boolean | number | string | Date | readonly NeutralValue[] | { readonly [key: string]: NeutralValue };
 
-/** One field of an encoded write: set it, remove it, or add to its array (arrayUnion). */
+/** One field of an encoded write: set it, remove it, add to its array (arrayUnion) or remove from it (arrayRemove). */
 export type EncodedField =
   | { readonly op: 'set'; readonly value: NeutralValue }
   | { readonly op: 'delete' }
-  | { readonly op: 'union'; readonly values: readonly string[] };
+  | { readonly op: 'union'; readonly values: readonly string[] }
+  | { readonly op: 'remove'; readonly values: readonly string[] };
 
 /** A validated write in neutral form. The adapter adds `updatedAt` (server time) itself. */
 export interface EncodedWrite {
@@ -89,7 +90,7 @@ export function encodeWrite(def: CollectionDef, write: RemoteWrite): EncodedWrit
 
 /**
  * The document a backend holds after applying `write` to `data` (its current fields, or
- * undefined when it does not exist): set/merge of the fields, deletes, arrayUnion, and
+ * undefined when it does not exist): set/merge of the fields, deletes, arrayUnion, arrayRemove, and
  * `deleted: true` for a tombstone. `updatedAt` is the backend's to add. Pure; a fake backend
  * can check the result with `firestoreLimitViolation` (schema/firestore-limits.ts) before
  * committing, as Firestore refuses a merged document over its limits.
@@ -101,6 +102,8 @@ export function applyEncodedWrite(data: Readonly<Record<string, unknown>> | unde
       delete next[name];
     } else if (change.op === 'set') {
       next[name] = structuredClone(change.value);
+    } else if (change.op === 'remove') {
+      next[name] = (Array.isArray(next[name]) ? (next[name] as unknown[]) : []).filter((v) => !change.values.includes(v as string));
     } else {
       const current = Array.isArray(next[name]) ? (next[name] as unknown[]) : [];
       next[name] = [...current, ...change.values.filter((v) => !current.includes(v))];
@@ -119,9 +122,9 @@ export function encodeFields(def: CollectionDef, fields: Readonly<Record<string,
     const fail = (why: string): never => {
       throw invalidData(`${def.name}.${name}: ${why}`, { field: name });
     };
-    if (change.op === 'union') {
-      if (spec.kind !== 'set') fail('union needs a set field');
-      out[name] = { op: 'union', values: uniqueStrings(change.values) ?? fail('union values must be strings') };
+    if (change.op === 'union' || change.op === 'remove') {
+      if (spec.kind !== 'set') fail(`${change.op} needs a set field`);
+      out[name] = { op: change.op, values: uniqueStrings(change.values) ?? fail(`${change.op} values must be strings`) };
     } else if (change.op === 'set') {
       if (change.value === undefined || change.value === null) {
         out[name] = spec.optional ? { op: 'delete' } : fail('a required field cannot be removed');

@@ -8,11 +8,15 @@ import type { FieldChange, ServerTime } from '../store/sync-store.js';
 
 /**
  * One document write. Idempotent by construction: `set` merges exactly `fields` (unions as
- * arrayUnion) and stamps `updatedAt` with the server time; `delete` writes a tombstone
+ * arrayUnion, set removals as arrayRemove) and stamps `updatedAt` with the server time; `delete` writes a tombstone
  * (`deleted: true`). Applying the same write twice leaves the same document (but for
  * `updatedAt`).
  */
 export interface RemoteWrite {
+  /**
+   * Unique per write; a retry of the same write carries the same id (an adapter may then wait
+   * for an earlier, aborted send of it instead of applying it a second time).
+   */
   readonly mutationId: string;
   readonly collection: string;
   readonly id: string;

@@ -156,7 +156,7 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     const versionsOfX = () => seen.changes.flatMap((ch) => ('doc' in ch && ch.doc.id === 'x' ? [ch.doc] : []));
     const edit = (title: string): RemoteWrite => {
       const base = todo('race', 'x');
-      return { ...base, fields: { ...base.fields, title: set(title) } };
+      return { ...base, mutationId: `${base.mutationId}-${title}`, fields: { ...base.fields, title: set(title) } };
     };
     let inversions = 0;
     for (let round = 0; round < 60 && inversions < 2; round += 1) {
@@ -236,7 +236,7 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     const seen = watch(connect('bob'), { collection: 'todos', parents: { listId: 'l1' } });
     const edit = (title: string): RemoteWrite => {
       const base = todo('l1', 'twice');
-      return { ...base, fields: { ...base.fields, title: set(title) } };
+      return { ...base, mutationId: `${base.mutationId}-${title}`, fields: { ...base.fields, title: set(title) } };
     };
     // When the first commit resolves the second is still pending in the SDK: the ack reads the
     // document with that write on top of the committed state.
@@ -262,7 +262,7 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     expect((await rejection(a.write([todo('l1', 'n2')]))).kind).toBe('closed');
   });
 
-  it('aborts a commit the SDK cannot send; the SDK may apply the queued batch later, and a retry still leaves one document', async () => {
+  it('aborts a commit the SDK cannot send; the SDK applies the queued batch later, and a retry waits for it instead of applying it again', async () => {
     const [a, b] = [connect(), connect('bob')];
     await disableNetwork(a.firestore);
     expect(a.connectionState).toBe('online');
@@ -272,13 +272,18 @@ describe('Firestore remote adapter', { timeout: 90_000 }, () => {
     controller.abort(new Error('deadline'));
     expect(await rejection(pending)).toMatchObject({ kind: 'aborted', retryable: true });
     await enableNetwork(a.firestore);
-    const [retry] = await a.write([{ ...todo('l1', 'q1'), fields: { title: set('retried') } }]);
     const seen = watch(b, { collection: 'todos', parents: { listId: 'l1' } });
-    await until(() => seen.changes.length > 0, 'q1');
+    await until(() => seen.ids().includes('q1'), 'the queued batch to be applied');
+    // Another client changes the document before the retry: a second application would undo it.
+    const [edited] = await b.write([{ mutationId: 'b-1', collection: 'todos', id: 'q1', path: 'lists/l1/todos/q1', op: 'set', fields: { title: set('edited by bob') } }]);
+    await until(() => seen.changes.some((c) => 'doc' in c && c.doc.version === edited!.version), "bob's edit");
+    const [retry] = await a.write([todo('l1', 'q1')]);
     await a.write([todo('l1', 'sentinel')]);
     await until(() => seen.ids().includes('sentinel'), 'the sentinel');
-    expect(seen.ids()).toEqual(['q1', 'sentinel']);
-    expect(seen.changes[0]).toMatchObject({ doc: { version: retry!.version, data: { title: 'retried', position: 1 } } });
+    expect(seen.ids()).toEqual(['q1', 'q1', 'sentinel']);
+    expect(seen.changes[1]).toMatchObject({ doc: { version: edited!.version, data: { title: 'edited by bob', position: 1 } } });
+    // The retry's ack is the queued batch's own commit: nothing was committed again.
+    expect(seen.changes[0]).toMatchObject({ doc: { version: retry!.version, data: { title: 'todo q1' } } });
   });
 
   it('hands over a batch only after the previous onChanges promise settled, and reports a throwing handler', async () => {

@@ -252,6 +252,19 @@ export function describeRemoteContract(name: string, harness: RemoteContractHarn
       expect([...(doc.data['tags'] as string[])].sort()).toEqual(['a', 'b', 'c']);
     });
 
+    it('removals take values out of the list as the server holds it, beside concurrent additions', async () => {
+      const [a, b, c] = [await connect('alice'), await connect('bob'), await connect('carol')];
+      await a.write([createTodo('l1', 'r3', { tags: ['a', 'b'] })]);
+      const change = (op: 'union' | 'remove', values: string[]) => setTodo('l1', 'r3', { tags: { op, values } });
+      // b removes 'a' from the list it last saw (['a', 'b']) after a added 'c': 'c' stays.
+      await a.write([change('union', ['c'])]);
+      await b.write([change('remove', ['a'])]);
+      await b.write([change('remove', ['a', 'x'])]);
+      const seen = watch(c, inList('l1'));
+      const doc = docOf(await seen.waitFor('r3'));
+      expect([...(doc.data['tags'] as string[])].sort()).toEqual(['b', 'c']);
+    });
+
     it('delivers added, modified and tombstones in order to a second client', async () => {
       const [a, b] = [await connect('alice'), await connect('bob')];
       const seen = watch(b, inList('l1'));

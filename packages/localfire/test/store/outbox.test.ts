@@ -78,13 +78,15 @@ describe('outbox entries per write kind', () => {
     expect((await last()).fields).toEqual({ title: { op: 'set', value: 'renamed' }, position: { op: 'set', value: 2 } });
   });
 
-  it('update of a union set: growth is a union of the additions, a removal is a set', async () => {
+  it('update of a union set: growth is a union of the additions, shrinking a removal, both a set', async () => {
     const repo = t.store.repo(todos);
     await repo.create(todoInput({ id: 'a', tags: ['x'] }));
     await repo.update('a', { tags: ['x', 'y'] });
     expect((await last()).fields).toEqual({ tags: { op: 'union', values: ['y'] } });
     await repo.update('a', { tags: ['y'] });
-    expect((await last()).fields).toEqual({ tags: { op: 'set', value: ['y'] } });
+    expect((await last()).fields).toEqual({ tags: { op: 'remove', values: ['x'] } });
+    await repo.update('a', { tags: ['z'] });
+    expect((await last()).fields).toEqual({ tags: { op: 'set', value: ['z'] } });
   });
 
   it('addToSet: a union of the values actually added', async () => {

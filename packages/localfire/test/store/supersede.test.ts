@@ -10,6 +10,7 @@ const letters = fc.constantFrom('a', 'b', 'c');
 const change: fc.Arbitrary<FieldChange> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), value: fc.uniqueArray(letters, { maxLength: 3 }) }),
   fc.record({ op: fc.constant('union' as const), values: fc.uniqueArray(letters, { minLength: 1, maxLength: 3 }) }),
+  fc.record({ op: fc.constant('remove' as const), values: fc.uniqueArray(letters, { minLength: 1, maxLength: 3 }) }),
 );
 const entry: fc.Arbitrary<Entry> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), fields: fc.dictionary(fc.constantFrom('x', 'y', 'z'), change, { minKeys: 1, maxKeys: 3 }) }) },
@@ -41,9 +42,14 @@ describe('supersede: a covered failed write loses nothing when dropped', () => {
     );
   });
 
-  it('set is covered by a later set only; union by a later set or the same values; delete by delete', () => {
+  it('set is covered by a later set only; union and remove by a later set or later unions and removals of the same values; delete by delete', () => {
     const set = (value: string[]): FieldChange => ({ op: 'set', value });
     const union = (...values: string[]): FieldChange => ({ op: 'union', values });
+    const remove = (...values: string[]): FieldChange => ({ op: 'remove', values });
+    expect(covers({ op: 'set', fields: { x: remove('a') } }, [{ op: 'set', fields: { x: union('a') } }])).toBe(true);
+    expect(covers({ op: 'set', fields: { x: remove('a', 'b') } }, [{ op: 'set', fields: { x: remove('a') } }])).toBe(false);
+    expect(covers({ op: 'set', fields: { x: union('a') } }, [{ op: 'set', fields: { x: remove('a') } }])).toBe(true);
+    expect(covers({ op: 'set', fields: { x: set(['a']) } }, [{ op: 'set', fields: { x: remove('a') } }])).toBe(false);
     expect(covers({ op: 'set', fields: { x: set(['a']) } }, [{ op: 'set', fields: { x: set([]) } }])).toBe(true);
     expect(covers({ op: 'set', fields: { x: set(['a']) } }, [{ op: 'set', fields: { x: union('b') } }])).toBe(false);
     expect(covers({ op: 'set', fields: { x: union('a', 'b') } }, [{ op: 'set', fields: { x: union('a') } }, { op: 'set', fields: { x: union('b') } }])).toBe(true);

@@ -23,7 +23,9 @@
  * at once with `offline` (retryable) and queues nothing. When the SDK merely cannot reach the
  * backend, its commit promise stays pending (the SDK retries on its own): pass an AbortSignal
  * with a deadline. An aborted write rejects `aborted`, but the SDK keeps the queued batch and
- * may still apply it later; writes are idempotent, so a retry after that is harmless.
+ * may still apply it later; a retry of the same mutation ids waits for that commit instead of
+ * committing them again (write-batch.ts), so another client's change made in between is not
+ * overwritten by a second application.
  */
 import type { Firestore } from 'firebase/firestore';
 import { disableNetwork, doc, enableNetwork, getCountFromServer, getDocFromServer, getDocsFromServer, limit, query, terminate } from 'firebase/firestore';
@@ -145,6 +147,8 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
   let cycling: Promise<void> | null = null;
   let lastPingCycle = -Infinity;
 
+  /** See CommitOptions.sent. */
+  const sent = new Map<string, Promise<void>>();
   const closedError = (): LocalfireError => new LocalfireError('closed', 'the Firestore remote is closed');
 
   async function write(writes: readonly RemoteWrite[], writeOptions?: { readonly signal?: AbortSignal }): Promise<WriteAck[]> {
@@ -152,7 +156,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
     const signal = writeOptions?.signal;
     if (signal?.aborted) throw new LocalfireError('aborted', 'write aborted', { cause: signal.reason });
     if (!networkEnabled) throw new LocalfireError('offline', 'the network is disabled');
-    return commitWrites({ firestore, collections, writes, signal });
+    return commitWrites({ firestore, collections, writes, signal, sent });
   }
 
   function subscribe(scope: RemoteScope, from: Checkpoint | null, handlers: SubscriptionHandlers): Subscription {

@@ -1,11 +1,11 @@
 /*
  * One `write()` call = one Firestore WriteBatch of merges. Each document gets only its
  * changed fields and `updatedAt: serverTimestamp()` (a delete: `deleted: true`); unions are
- * `arrayUnion`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
+ * `arrayUnion` and removals from a set `arrayRemove`, so replaying a batch changes nothing but `updatedAt`. A tombstone is final:
  * a set never writes `deleted`, so a stale edit merged after a delete leaves it deleted.
  */
 import type { DocumentReference, DocumentSnapshot, Firestore } from 'firebase/firestore';
-import { arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
+import { arrayRemove, arrayUnion, deleteField, doc, getDocFromCache, getDocFromServer, serverTimestamp, Timestamp, writeBatch } from 'firebase/firestore';
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { EncodedField } from '../../sync/codec.js';
@@ -23,13 +23,15 @@ function toFirestoreField(field: EncodedField): unknown {
       return deleteField();
     case 'union':
       return arrayUnion(...field.values);
+    case 'remove':
+      return arrayRemove(...field.values);
   }
 }
 
 /**
  * The Firestore merge payload of one write: the codec validates and encodes it (throws
  * `invalid-data`), then dates become Timestamps, removals `deleteField()`, unions
- * `arrayUnion`, plus `updatedAt: serverTimestamp()`. A delete is a tombstone: only
+ * `arrayUnion`, set removals `arrayRemove`, plus `updatedAt: serverTimestamp()`. A delete is a tombstone: only
  * `deleted: true` and `updatedAt`. A set leaves `deleted` alone (absent means live): writing
  * `deleted: false` would resurrect a document another device deleted meanwhile.
  */
@@ -91,24 +93,42 @@ export interface CommitOptions {
   readonly collections: ReadonlyMap<string, CollectionDef>;
   readonly writes: readonly RemoteWrite[];
   readonly signal: AbortSignal | undefined;
+  /**
+   * The SDK commit that carries each mutation id whose ack the caller has not received yet
+   * (an aborted write: the SDK keeps the batch and applies it later). Shared by every
+   * `commitWrites` of one Firestore instance.
+   */
+  readonly sent: Map<string, Promise<void>>;
 }
 
-/** Builds, commits and acknowledges one batch. Rejects with mapped LocalfireErrors only. */
+/**
+ * Builds, commits and acknowledges one batch. Rejects with mapped LocalfireErrors only.
+ *
+ * A write already handed to the SDK (by an earlier call that was aborted) is not committed
+ * again: the SDK still holds it, or has applied it, and this call waits for that commit. A
+ * second commit would re-apply the write on top of whatever other clients changed since
+ * (a group's invitations re-added after the invitee accepted), which is neither harmless nor,
+ * under security rules, always allowed.
+ */
 export async function commitWrites(options: CommitOptions): Promise<WriteAck[]> {
-  const { firestore, collections, writes, signal } = options;
+  const { firestore, collections, writes, signal, sent } = options;
   if (writes.length > MAX_BATCH_WRITES) {
     throw new LocalfireError('invalid-data', `a batch holds at most ${MAX_BATCH_WRITES} writes (got ${writes.length})`, { details: { count: writes.length } });
   }
   if (writes.length === 0) return [];
   try {
+    const held = [...new Set(writes.flatMap((w) => sent.get(w.mutationId) ?? []))];
+    const fresh = writes.filter((w) => !sent.has(w.mutationId));
     const batch = writeBatch(firestore);
     const refs = new Map<string, DocumentReference>();
-    for (const w of writes) {
-      const ref = doc(firestore, w.path);
-      refs.set(w.path, ref);
-      batch.set(ref, toFirestoreWrite(collections, w), { merge: true });
-    }
-    await raceAbort(batch.commit(), signal);
+    for (const w of writes) refs.set(w.path, doc(firestore, w.path));
+    for (const w of fresh) batch.set(refs.get(w.path)!, toFirestoreWrite(collections, w), { merge: true });
+    const commit = fresh.length === 0 ? Promise.resolve() : batch.commit();
+    for (const w of fresh) sent.set(w.mutationId, commit);
+    // A refused commit applied nothing: its writes may be sent again.
+    commit.catch(() => { for (const w of fresh) if (sent.get(w.mutationId) === commit) sent.delete(w.mutationId); });
+    await raceAbort(Promise.all([...held, commit]), signal);
+    for (const w of writes) sent.delete(w.mutationId);
     const times = new Map<string, number>();
     await raceAbort(
       Promise.all([...refs].map(async ([path, ref]) => { times.set(path, await committedVersion(ref)); })),

@@ -12,7 +12,7 @@
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
 import type { ServerTime } from '../../store/sync-store.js';
-import { compareCheckpoints, parseDocumentPath } from '../../sync/codec.js';
+import { applyEncodedWrite, compareCheckpoints, parseDocumentPath } from '../../sync/codec.js';
 import type { EncodedWrite } from '../../sync/codec.js';
 import type { Checkpoint } from '../../sync/remote.js';
 
@@ -113,19 +113,7 @@ export function createDocStore(collections: readonly CollectionDef[]): DocStore 
       );
       for (const write of writes) {
         const doc = docFor(write.path);
-        const data = isRecord(doc.data) ? { ...doc.data } : {};
-        for (const [name, change] of Object.entries(write.fields)) {
-          if (change.op === 'delete') {
-            delete data[name];
-          } else if (change.op === 'set') {
-            data[name] = structuredClone(change.value);
-          } else {
-            const current = Array.isArray(data[name]) ? (data[name] as unknown[]) : [];
-            data[name] = [...current, ...change.values.filter((v) => !current.includes(v))];
-          }
-        }
-        if (write.op === 'delete') data['deleted'] = true;
-        doc.data = data;
+        doc.data = applyEncodedWrite(isRecord(doc.data) ? doc.data : undefined, write);
         doc.serverTime = times.serverTime;
         doc.version = times.version;
       }
