@@ -366,12 +366,15 @@ describe('group membership by consent', () => {
     await allowed(push(db, `conversations/${uid('group')}`, { ...base, participantIds: [owner], invitedIds: [friend] }));
   });
 
-  it('members invite, they do not add; only non-members are invited', async () => {
-    const { id, owner, memberDb } = await group();
+  it('members invite, they do not add; only non-members are invited, but by the owner', async () => {
+    const { id, owner, member, memberDb, ownerDb } = await group();
     const guest = uid('guest');
     await denied(push(memberDb, `conversations/${id}`, { participantIds: arrayUnion(guest) }));
     await denied(push(memberDb, `conversations/${id}`, { invitedIds: arrayUnion(owner) }));
     await allowed(push(memberDb, `conversations/${id}`, { invitedIds: arrayUnion(guest) }));
+    // The owner's create landing again after a lost acknowledgement re-lists a member who joined since.
+    await allowed(push(ownerDb, `conversations/${id}`, { invitedIds: arrayUnion(member) }));
+    await denied(push(ownerDb, `conversations/${id}`, { participantIds: arrayUnion(guest) }));
   });
 
   it('an invitee reads the conversation but no message until they accept', async () => {

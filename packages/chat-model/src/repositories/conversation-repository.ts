@@ -170,7 +170,8 @@ export function createConversationRepository(options: ChatRepositoryOptions): Co
     removeParticipant(conversationId, actorId, userId) {
       return change(conversationId, actorId, (c) => {
         requireGroup(c);
-        return c.participantIds.includes(userId) ? { participantIds: c.participantIds.filter((id) => id !== userId) } : null;
+        // Off both lists: a user still listed as invited could join again by accepting.
+        return c.participantIds.includes(userId) ? { participantIds: c.participantIds.filter((id) => id !== userId), invitedIds: (c.invitedIds ?? []).filter((id) => id !== userId) } : null;
       });
     },
     async updateLastMessage(conversationId, message) {

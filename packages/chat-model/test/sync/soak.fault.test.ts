@@ -201,15 +201,9 @@ describe.each(VARIANTS)('randomized soak over the Firestore emulator, $name', { 
       }
       await new Promise((r) => setTimeout(r, Math.floor(random() * 30)));
     }
-    // Every device comes (back) online: re-enabling the network also restarts the SDK's
-    // streams at once. Under heavy load the SDK's watch stream to the emulator was seen stuck
-    // on cache for 30 s+ (the engine reported `offline` from the listeners' cache state while
-    // its network was enabled), waiting out the SDK's reconnect backoff; that is connectivity,
-    // not sync, and is out of this test's scope.
-    for (const d of devices) {
-      await d.offline();
-      await d.online();
-    }
+    // The offline periods end: a device still offline comes back. One that is online is left as
+    // it is (no network cycle to shake a stalled stream loose: recovering is the engine's job).
+    for (const d of devices) if (d.remote.connectionState === 'offline') await d.online();
     const late = await countLateImports(admin, await Promise.all(importing));
     console.info(`chat soak seed ${SEED}: operations ${JSON.stringify(counts)}, ${sent.size} messages sent (${imported} imported, ${late} of ${importing.length} imports committed late)`);
 
