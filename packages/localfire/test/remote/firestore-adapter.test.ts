@@ -4,11 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFirestoreRemote, MAX_IN_VALUES } from '../../src/adapters/firestore/index.js';
 import type { FirestoreRemote } from '../../src/adapters/firestore/index.js';
 import { LocalfireError } from '../../src/index.js';
-import type { Checkpoint, FieldChange, RemoteChange, RemoteScope, RemoteWrite } from '../../src/index.js';
+import type { FieldChange, RemoteScope, RemoteWrite } from '../../src/index.js';
 import { createTestProject } from '../../../../test-support/firestore.js';
 import type { TestProject } from '../../../../test-support/firestore.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { rulesDenying } from './firestore-test-backend.js';
+import { idOf, watch } from './watch-scope.js';
 import { until as waitUntil } from '../../../../test-support/until.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -22,22 +23,6 @@ const todo = (listId: string, id: string, position = 1): RemoteWrite => ({
   mutationId: `m-${id}`, collection: 'todos', id, path: `lists/${listId}/todos/${id}`, op: 'set',
   fields: { listId: set(listId), title: set(`todo ${id}`), done: set(false), position: set(position), tags: set([]) },
 });
-const idOf = (c: RemoteChange) => ('doc' in c ? c.doc.id : c.id);
-
-function watch(remote: FirestoreRemote, scope: RemoteScope, from: Checkpoint | null = null) {
-  const changes: RemoteChange[] = [];
-  const checkpoints: (Checkpoint | null)[] = [];
-  const errors: LocalfireError[] = [];
-  const subscription = remote.subscribe(scope, from, {
-    onChanges(batch, checkpoint) {
-      changes.push(...batch);
-      checkpoints.push(checkpoint);
-    },
-    onError: (e) => errors.push(e),
-  });
-  return { changes, checkpoints, errors, subscription, ids: () => changes.map(idOf) };
-}
-
 async function rejection(promise: Promise<unknown>): Promise<LocalfireError> {
   const outcome = await promise.then(() => undefined, (e: unknown) => e);
   if (!(outcome instanceof LocalfireError)) throw new Error(`expected a LocalfireError, got ${String(outcome)}`);

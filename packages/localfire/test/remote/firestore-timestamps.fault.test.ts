@@ -7,11 +7,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFirestoreRemote } from '../../src/adapters/firestore/index.js';
 import type { FirestoreRemote } from '../../src/adapters/firestore/index.js';
 import { findSuspectTimestamps } from '../../src/sync/suspect-timestamps.js';
-import type { Checkpoint, FieldChange, LocalfireError, RemoteChange, RemoteScope, RemoteWrite } from '../../src/index.js';
+import type { FieldChange, RemoteScope, RemoteWrite } from '../../src/index.js';
 import { createTestProject } from '../../../../test-support/firestore.js';
 import type { TestProject } from '../../../../test-support/firestore.js';
 import { lists, todos } from '../fixtures/todo.js';
 import { rulesDenying } from './firestore-test-backend.js';
+import { idOf, watch } from './watch-scope.js';
 import { until as waitUntil } from '../../../../test-support/until.js';
 
 const until = (condition: () => boolean, what: string) => waitUntil(condition, what, { timeoutMs: 30_000 });
@@ -22,22 +23,6 @@ const todo = (id: string): RemoteWrite => ({
   fields: { listId: set('l1'), title: set(`todo ${id}`), done: set(false), position: set(1), tags: set([]) },
 });
 const scope: RemoteScope = { collection: 'todos', parents: { listId: 'l1' } };
-const idOf = (c: RemoteChange) => ('doc' in c ? c.doc.id : c.id);
-
-function watch(remote: FirestoreRemote, from: Checkpoint | null = null) {
-  const changes: RemoteChange[] = [];
-  const checkpoints: (Checkpoint | null)[] = [];
-  const errors: LocalfireError[] = [];
-  const subscription = remote.subscribe(scope, from, {
-    onChanges(batch, checkpoint) {
-      changes.push(...batch);
-      checkpoints.push(checkpoint);
-    },
-    onError: (e) => errors.push(e),
-  });
-  return { changes, checkpoints, errors, subscription, ids: () => changes.map(idOf) };
-}
-
 describe('Firestore remote: literal updatedAt from server code', { timeout: 90_000 }, () => {
   let project: TestProject;
   let remotes: FirestoreRemote[];
@@ -60,7 +45,7 @@ describe('Firestore remote: literal updatedAt from server code', { timeout: 90_0
 
   it('an updatedAt an hour ahead is delivered and reported, and the scope goes on delivering, also after a resume', async () => {
     const [a, b] = [connect('alice'), connect('bob')];
-    const seen = watch(b);
+    const seen = watch(b, scope);
     await a.write([todo('before')]);
     await until(() => seen.ids().includes('before'), 'before');
     await serverWrite('future', Timestamp.fromMillis(Date.now() + HOUR_MS));
@@ -76,7 +61,7 @@ describe('Firestore remote: literal updatedAt from server code', { timeout: 90_0
     await until(() => seen.ids().includes('after'), 'a document written after it');
     seen.subscription.close();
 
-    const resumed = watch(b, checkpoint);
+    const resumed = watch(b, scope, checkpoint);
     await a.write([todo('resumed')]);
     await until(() => resumed.ids().includes('resumed'), 'a document written after the resume');
     expect(resumed.ids().filter((id) => id === 'future')).toEqual([]);
@@ -86,7 +71,7 @@ describe('Firestore remote: literal updatedAt from server code', { timeout: 90_0
   it('an updatedAt an hour in the past reaches a listener that can still see it, and is reported', async () => {
     const b = connect('bob');
     await serverWrite('past', Timestamp.fromMillis(Date.now() - HOUR_MS));
-    const seen = watch(b);
+    const seen = watch(b, scope);
     await until(() => seen.ids().includes('past'), 'the past-stamped document');
     const suspects = findSuspectTimestamps(seen.changes, 60_000);
     expect(suspects.map((s) => [s.id, s.skewMs < -0.9 * HOUR_MS])).toEqual([['past', true]]);
