@@ -14,3 +14,8 @@ export function matchesScope(scope: RemoteScope, id: string, data: Readonly<Reco
     return f.op === '==' ? value === f.value : Array.isArray(value) && value.includes(f.value);
   });
 }
+
+/** Whether documents can leave `scope` by a change of their own fields (a filter other than `documentId() in`). */
+export function hasFieldFilters(scope: RemoteScope): boolean {
+  return (scope.filters ?? []).some((f) => f.op !== 'in');
+}

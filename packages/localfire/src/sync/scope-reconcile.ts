@@ -16,11 +16,7 @@ import { documentPath } from '../schema/collection.js';
 import type { CollectionDef } from '../schema/collection.js';
 import type { LocalStore } from '../store/local-store.js';
 import type { RemoteChange, RemotePort, RemoteScope } from './remote.js';
-
-/** Whether documents can leave `scope` by a change of their own fields (then it needs reconciling on resume). */
-export function hasFieldFilters(scope: RemoteScope): boolean {
-  return (scope.filters ?? []).some((f) => f.op !== 'in');
-}
+import { hasFieldFilters } from './scope-match.js';
 
 /** The 'removed' changes for local rows of `scope` that the server no longer has in it; none when the remote cannot tell. */
 export async function reconcileScope(options: {

@@ -63,7 +63,7 @@ export interface DeliveryBuffer {
 }
 
 /** A document's position: its `updatedAt` (µs), never after its commit version. */
-export function positionOf(updatedAt: number, version: number | null): number {
+function positionOf(updatedAt: number, version: number | null): number {
   return version !== null && version > 0 && version < updatedAt ? version : updatedAt;
 }
 

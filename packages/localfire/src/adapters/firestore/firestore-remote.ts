@@ -40,7 +40,7 @@ import type { FetchedDocument, ScopeSubscription, StallInfo } from './scope-subs
 import { sdkSnapshotSource } from './snapshot-source.js';
 import { startScopeSubscription } from './scope-subscription.js';
 import { commitWrites, raceAbort } from './write-batch.js';
-import { matchesScope } from '../../sync/scope-match.js';
+import { hasFieldFilters, matchesScope } from '../../sync/scope-match.js';
 
 export interface FirestoreRemoteOptions {
   /** The app's Firestore instance (preferably with `memoryLocalCache()`). */
@@ -121,11 +121,6 @@ export const FALLBACK_GRACE_MS = 2_000;
 /** Default of {@link FirestoreRemoteOptions.listenerWindowDocs}. */
 export const DEFAULT_LISTENER_WINDOW_DOCS = 50;
 
-/** Whether a document can leave `scope` through a change of its own fields (then its listeners are never rolled). */
-function hasFieldFilter(scope: RemoteScope): boolean {
-  return (scope.filters ?? []).some((f) => f.op !== 'in');
-}
-
 export function createFirestoreRemote(options: FirestoreRemoteOptions): FirestoreRemote {
   const { firestore } = options;
   const windowDocs = options.listenerWindowDocs ?? DEFAULT_LISTENER_WINDOW_DOCS;
@@ -191,7 +186,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
           fetch: (q) => getDocsFromServer(query(q, limit(VERIFY_LIMIT))),
           // A field-filtered scope's listeners have no bound (see `unbounded`): a removal there is
           // a document that left the filters (or was deleted), delivered as it comes.
-          ...(hasFieldFilter(scope) ? {} : { fetchDoc: fetchDocument }),
+          ...(hasFieldFilters(scope) ? {} : { fetchDoc: fetchDocument }),
           from,
           handlers: {
             onChanges: (changes, checkpoint) => handlers.onChanges(changes, checkpoint),
@@ -209,7 +204,7 @@ export function createFirestoreRemote(options: FirestoreRemoteOptions): Firestor
             cycleNetwork,
             onStall: reportStall,
           },
-          ...(hasFieldFilter(scope) ? { unbounded: true } : { windowDocs }),
+          ...(hasFieldFilters(scope) ? { unbounded: true } : { windowDocs }),
         });
         subscriptions.add(inner);
       } catch (e) {

@@ -14,24 +14,16 @@
  * A failed read changes nothing: the listeners stay the source of truth. A document with
  * pending local writes is skipped (the server's version of it is not what the read returns).
  */
-import type { DocumentData } from 'firebase/firestore';
+import type { BufferedDoc } from './delivery-buffer.js';
 import type { SnapshotLike } from './snapshot-source.js';
 import { versionOrUpdatedAt } from './document-version.js';
-
-/** A document a verification read found, for the delivery buffer. */
-export interface FetchedDoc {
-  readonly id: string;
-  readonly path: string;
-  readonly raw: DocumentData;
-  readonly version: number | null;
-}
 
 export interface VerificationReadOptions<Q> {
   /** One read of a query from the server (the SDK's `getDocsFromServer`, with a limit). */
   readonly fetch: (query: Q) => Promise<SnapshotLike>;
   readonly delayMs: number;
   /** Told of each document read (the caller filters what it already has). */
-  readonly onFetched: (doc: FetchedDoc) => void;
+  readonly onFetched: (doc: BufferedDoc) => void;
   /** Called after a read's documents were all handed over. */
   readonly onRead: () => void;
 }

@@ -1,6 +1,7 @@
 import { LocalfireError } from '../../errors.js';
 import type { CollectionDef } from '../../schema/collection.js';
-import type { RemoteScope, ScopeFilter } from '../../sync/remote.js';
+import type { RemoteScope } from '../../sync/remote.js';
+import { matchesScope } from '../../sync/scope-match.js';
 import { isRecord } from './store.js';
 import type { StoredDoc } from './store.js';
 
@@ -40,13 +41,8 @@ export function compileScope(defs: ReadonlyMap<string, CollectionDef>, scope: Re
     def,
     collectionPath,
     underParents: (doc) => doc.def === def && parents.every(([name, value]) => doc.parents[name] === value),
-    matchesFilters: (doc) => filters.every((filter) => holds(filter, doc)),
+    // Parent fields come from the path, over whatever the stored data says.
+    matchesFilters: (doc) => matchesScope({ collection: scope.collection, filters }, doc.id, { ...(isRecord(doc.data) ? doc.data : {}), ...doc.parents }),
   };
 }
 
-function holds(filter: ScopeFilter, doc: StoredDoc): boolean {
-  if (filter.op === 'in') return filter.value.includes(doc.id);
-  const value = doc.parents[filter.field] ?? (isRecord(doc.data) ? doc.data[filter.field] : undefined);
-  if (filter.op === '==') return value === filter.value;
-  return Array.isArray(value) && value.includes(filter.value);
-}
