@@ -21,6 +21,7 @@
  *                                                       never after a commit time: delivery-buffer.ts)
  *   roll (window, below)          B = the server's time now − L, estimated from below as the newest
  *                                 commit version delivered + the time since it was delivered
+ *   any open with `unbounded`     B = none (field-filtered scopes: see the option)
  *
  * Any document committed after the listener registered committed after everything delivered
  * before, so its stamp is at least (that commit − L) >= B: heard. Documents committed before
